@@ -1,0 +1,1 @@
+//! Stub: the emulator helper replaces this.
