@@ -1,3 +1,182 @@
+//! The command line: one loop, one match, one [`Config`] out.
+
+use crate::report::Reporter;
+use crate::terminal::Style;
+use crate::url::{check_instance, Endpoint, Token};
+use crate::{session, signal, Error};
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const HELP: &str = include_str!("help.txt");
+
+/// Everything a run needs, validated.
+#[derive(Debug)]
+pub struct Config {
+    pub command: Command,
+    pub instance: String,
+    pub token: Token,
+    pub endpoint: Endpoint,
+    pub out: PathBuf,
+    pub keep: bool,
+    /// Draw QR codes in the terminal (`--terminal` resolved).
+    pub terminal: bool,
+    pub style: Style,
+    pub json: bool,
+    pub quiet: bool,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Session,
+}
+
+/// What the command line asked for.
+#[derive(Debug)]
+pub enum Parsed {
+    Run(Box<Config>),
+    Help,
+    Version,
+}
+
+/// The process entry point; returns the exit code.
 pub fn main() -> i32 {
-    0
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let env = |k: &str| std::env::var(k).ok();
+    match parse(args, &env) {
+        Ok(Parsed::Help) => {
+            print!("{HELP}");
+            0
+        }
+        Ok(Parsed::Version) => {
+            println!("scanqr {}", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        Ok(Parsed::Run(cfg)) => {
+            signal::install();
+            let mut rep = Reporter::new(cfg.json, cfg.quiet, cfg.terminal, cfg.token.secret());
+            match cfg.command {
+                Command::Session => session::run(&cfg, &mut rep),
+            }
+        }
+        Err(e) => {
+            eprintln!("scanqr: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// Parse arguments, reading the environment through `env` (a flag wins over it).
+pub fn parse(args: Vec<OsString>, env: &dyn Fn(&str) -> Option<String>) -> Result<Parsed, Error> {
+    let mut o = Raw::default();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let arg = arg.into_string().map_err(|a| Error::Usage(format!("argument {a:?} is not UTF-8")))?;
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = || -> Result<String, Error> {
+            match inline.clone() {
+                Some(v) => Ok(v),
+                None => args
+                    .next()
+                    .and_then(|v| v.into_string().ok())
+                    .ok_or_else(|| Error::Usage(format!("{flag} needs a value"))),
+            }
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Parsed::Help),
+            "-V" | "--version" => return Ok(Parsed::Version),
+            "--instance" => o.instance = Some(value()?),
+            "--token-file" => o.token_file = Some(value()?.into()),
+            "--api-url" => o.api_url = Some(value()?),
+            "-o" | "--out" => o.out = Some(value()?.into()),
+            "--keep" => o.keep = true,
+            "--terminal" => o.terminal = Some(value()?),
+            "--invert" => o.invert = true,
+            "--json" => o.json = true,
+            "-q" | "--quiet" => o.quiet = true,
+            "--timeout" => o.timeout = Some(seconds("--timeout", &value()?)?),
+            "--connect-timeout" => o.connect_timeout = Some(seconds("--connect-timeout", &value()?)?),
+            "--ca-file" => o.ca_file = Some(value()?.into()),
+            _ if inline.is_none() && !flag.starts_with('-') => {
+                return Err(Error::Usage(format!("unexpected argument {flag:?}")));
+            }
+            _ => return Err(Error::Usage(format!("unknown option {flag}"))),
+        }
+        if inline.is_some() && matches!(flag.as_str(), "--keep" | "--invert" | "--json" | "--quiet") {
+            return Err(Error::Usage(format!("{flag} takes no value")));
+        }
+    }
+    o.finish(env).map(|c| Parsed::Run(Box::new(c)))
+}
+
+#[derive(Default)]
+struct Raw {
+    instance: Option<String>,
+    token_file: Option<PathBuf>,
+    api_url: Option<String>,
+    out: Option<PathBuf>,
+    keep: bool,
+    terminal: Option<String>,
+    invert: bool,
+    json: bool,
+    quiet: bool,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    ca_file: Option<PathBuf>,
+}
+
+impl Raw {
+    fn finish(self, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        // Usage errors first: they are the caller's typo, whatever the environment holds.
+        let api_url = self.api_url.or_else(|| env("API_URL").filter(|u| !u.trim().is_empty()));
+        let endpoint = Endpoint::parse(api_url.as_deref().unwrap_or("https://api.green-api.com"))?;
+        let terminal = match self.terminal.as_deref().unwrap_or("auto") {
+            "auto" => std::io::stdout().is_terminal() && !self.json && !self.quiet,
+            "always" => true,
+            "never" => false,
+            other => return Err(Error::Usage(format!("--terminal takes auto, always or never, not {other:?}"))),
+        };
+        let out = self.out.unwrap_or_else(|| PathBuf::from("qr.png"));
+        if out.as_os_str().is_empty() || out.to_string_lossy().ends_with('/') {
+            return Err(Error::Usage(format!("--out {:?} must name a file", out.display().to_string())));
+        }
+        let instance = check_instance(&self.instance.or_else(|| env("ID_INSTANCE")).unwrap_or_default())?;
+        let token = match &self.token_file {
+            Some(path) => Token::new(&std::fs::read_to_string(path).map_err(|e| {
+                Error::Config(format!("cannot read --token-file {}: {e}", path.display()))
+            })?)?,
+            None => Token::new(&env("API_TOKEN_INSTANCE").unwrap_or_default())?,
+        };
+        let color = env("NO_COLOR").is_none();
+        Ok(Config {
+            command: Command::Session,
+            instance,
+            token,
+            endpoint,
+            out,
+            keep: self.keep,
+            terminal,
+            style: Style { color, invert: self.invert },
+            json: self.json,
+            quiet: self.quiet,
+            timeout: self.timeout.unwrap_or(Duration::from_secs(120)),
+            connect_timeout: self.connect_timeout.unwrap_or(Duration::from_secs(10)),
+            ca_file: self.ca_file,
+        })
+    }
+}
+
+/// A positive number of seconds, fractions allowed, at most a day.
+fn seconds(flag: &str, text: &str) -> Result<Duration, Error> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(Duration::from_secs_f64(s)),
+        _ => Err(Error::Usage(format!("{flag} takes a number of seconds between 0 and 86400, not {text:?}"))),
+    }
 }

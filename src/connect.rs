@@ -1,1 +1,199 @@
+//! TCP, TLS and the websocket upgrade, each bounded by one deadline.
+//!
+//! TLS is done here with native-tls rather than by tungstenite, so a stalled
+//! handshake is a timeout we report, not a panic, and so no library error
+//! ever carries the URL (which holds the token).
 
+use crate::url::{Endpoint, Token};
+use crate::{signal, Error};
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+use tungstenite::handshake::client::Response;
+use tungstenite::handshake::HandshakeError;
+use tungstenite::protocol::WebSocketConfig;
+use tungstenite::WebSocket;
+
+/// Websocket messages (and frames) over this size are refused unread.
+pub const MAX_MESSAGE: usize = 1 << 20;
+/// How long one blocking read or handshake step may wait before we look at
+/// the deadline and the signal flag again.
+pub const TICK: Duration = Duration::from_millis(250);
+
+pub enum Stream {
+    Plain(TcpStream),
+    Tls(Box<native_tls::TlsStream<TcpStream>>),
+}
+
+impl Stream {
+    pub fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.get_ref(),
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// What a connection needs besides the endpoint.
+pub struct Tls {
+    connector: Option<native_tls::TlsConnector>,
+}
+
+impl Tls {
+    /// Load the trust store once, and only when the endpoint needs TLS.
+    pub fn new(endpoint: &Endpoint, ca_file: Option<&std::path::Path>) -> Result<Tls, Error> {
+        if !endpoint.tls {
+            return Ok(Tls { connector: None });
+        }
+        let mut builder = native_tls::TlsConnector::builder();
+        if let Some(path) = ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| Error::Config(format!("cannot read --ca-file {}: {e}", path.display())))?;
+            let cert = native_tls::Certificate::from_pem(&pem)
+                .map_err(|e| Error::Config(format!("--ca-file {} is not a PEM certificate: {e}", path.display())))?;
+            builder.add_root_certificate(cert);
+        }
+        let connector = builder.build().map_err(|e| Error::Protocol(format!("cannot set up TLS: {e}")))?;
+        Ok(Tls { connector: Some(connector) })
+    }
+}
+
+fn timed_out(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+}
+
+fn remaining(deadline: Instant) -> Option<Duration> {
+    deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero())
+}
+
+fn interrupted() -> Result<(), Error> {
+    signal::pending().map_or(Ok(()), |sig| Err(Error::Interrupted(sig)))
+}
+
+/// Resolve the host and try each address until one connects.
+pub fn tcp(ep: &Endpoint, deadline: Instant) -> Result<TcpStream, Error> {
+    let addrs: Vec<_> = (ep.host.as_str(), ep.port)
+        .to_socket_addrs()
+        .map_err(|e| Error::Network(format!("cannot resolve {}: {e}; check --api-url and DNS", ep.host)))?
+        .collect();
+    let mut last = None;
+    for addr in &addrs {
+        interrupted()?;
+        let Some(left) = remaining(deadline) else { break };
+        match TcpStream::connect_timeout(addr, left) {
+            Ok(s) => {
+                let _ = s.set_nodelay(true);
+                return Ok(s);
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(Error::Network(match last {
+        Some(e) if timed_out(&e) => format!("connecting to {}:{} timed out", ep.host, ep.port),
+        Some(e) => format!("cannot connect to {}:{}: {e}", ep.host, ep.port),
+        None if addrs.is_empty() => format!("{} resolved to no address", ep.host),
+        None => format!("connecting to {}:{} timed out", ep.host, ep.port),
+    }))
+}
+
+/// TCP, then TLS when the endpoint wants it. Reads and writes tick every [`TICK`].
+pub fn transport(ep: &Endpoint, tls: &Tls, deadline: Instant) -> Result<Stream, Error> {
+    let tcp = tcp(ep, deadline)?;
+    tcp.set_read_timeout(Some(TICK)).map_err(|e| Error::Network(format!("socket setup failed: {e}")))?;
+    tcp.set_write_timeout(Some(TICK)).map_err(|e| Error::Network(format!("socket setup failed: {e}")))?;
+    let Some(connector) = &tls.connector else { return Ok(Stream::Plain(tcp)) };
+    let mut step = connector.connect(&ep.host, tcp);
+    loop {
+        match step {
+            Ok(s) => return Ok(Stream::Tls(Box::new(s))),
+            Err(native_tls::HandshakeError::WouldBlock(mid)) => {
+                interrupted()?;
+                if remaining(deadline).is_none() {
+                    return Err(Error::Network(format!("TLS handshake with {} timed out", ep.host)));
+                }
+                step = mid.handshake();
+            }
+            Err(native_tls::HandshakeError::Failure(e)) => {
+                return Err(Error::Protocol(format!(
+                    "TLS handshake with {} failed: {e}; if the server uses a private CA, pass it with --ca-file",
+                    ep.host
+                )))
+            }
+        }
+    }
+}
+
+/// The websocket upgrade over an open transport.
+pub fn upgrade(stream: Stream, url: &str, host: &str, deadline: Instant) -> Result<WebSocket<Stream>, Error> {
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE));
+    let mut step = tungstenite::client::client_with_config(url, stream, Some(config));
+    loop {
+        match step {
+            Ok((ws, _)) => return Ok(ws),
+            Err(HandshakeError::Interrupted(mid)) => {
+                interrupted()?;
+                if remaining(deadline).is_none() {
+                    return Err(Error::Network(format!("{host} did not answer the websocket upgrade in time")));
+                }
+                step = mid.handshake();
+            }
+            Err(HandshakeError::Failure(e)) => return Err(upgrade_error(e, host)),
+        }
+    }
+}
+
+fn upgrade_error(e: tungstenite::Error, host: &str) -> Error {
+    use tungstenite::Error as E;
+    match e {
+        E::Http(resp) => status_error(&resp, host),
+        E::Io(io) if timed_out(&io) => Error::Network(format!("{host} did not answer the websocket upgrade in time")),
+        E::Io(io) => Error::Network(format!("connection to {host} lost during the websocket upgrade: {io}")),
+        E::ConnectionClosed | E::AlreadyClosed => {
+            Error::Network(format!("{host} closed the connection during the websocket upgrade"))
+        }
+        E::HttpFormat(_) | E::Url(_) => Error::Protocol(format!("the websocket upgrade to {host} could not be made: bad request")),
+        other => Error::Protocol(format!("{host} answered the websocket upgrade wrongly: {other}")),
+    }
+}
+
+fn status_error(resp: &Response, host: &str) -> Error {
+    let status = resp.status().as_u16();
+    match status {
+        401 | 403 => Error::Rejected(status),
+        _ => Error::Protocol(format!(
+            "{host} answered the websocket upgrade with HTTP {status}, not 101: check --api-url (use the apiUrl the GREEN-API console shows for this instance)"
+        )),
+    }
+}
+
+/// Open the websocket: TCP, TLS, upgrade, all within `deadline`.
+pub fn open(ep: &Endpoint, tls: &Tls, instance: &str, token: &Token, deadline: Instant) -> Result<WebSocket<Stream>, Error> {
+    let stream = transport(ep, tls, deadline)?;
+    upgrade(stream, &ep.ws_url(instance, token), &ep.host, deadline)
+}

@@ -1,1 +1,220 @@
+//! The QR login session: one blocking loop over one websocket, reconnecting
+//! with backoff until an outcome or the deadline.
 
+use crate::cli::Config;
+use crate::connect::{self, Stream, Tls, TICK};
+use crate::files::QrFiles;
+use crate::message::{self, Message};
+use crate::report::{Outcome, Reporter};
+use crate::{image, qr, signal, terminal, Error};
+use std::time::{Duration, Instant};
+use tungstenite::WebSocket;
+
+/// Silence after which the client pings, and after which the connection is lost.
+const PING_AFTER: Duration = Duration::from_secs(20);
+const LOST_AFTER: Duration = Duration::from_secs(60);
+/// A first connection that fails is retried this many times in a row.
+const FIRST_RETRIES: u32 = 3;
+const MAX_BACKOFF: u64 = 8;
+
+/// How one connection ended.
+enum End {
+    Outcome(Outcome),
+    Lost(String),
+}
+
+struct Session<'a> {
+    cfg: &'a Config,
+    rep: &'a mut Reporter,
+    files: QrFiles,
+    deadline: Instant,
+    n: u64,
+}
+
+/// Run a session to its outcome, print the outcome, clean up; returns the exit code.
+pub fn run(cfg: &Config, rep: &mut Reporter) -> i32 {
+    let mut s = Session {
+        cfg,
+        deadline: Instant::now() + cfg.timeout,
+        files: QrFiles::new(cfg.out.clone(), cfg.keep),
+        rep,
+        n: 0,
+    };
+    let outcome = s.connect_loop();
+    s.files.cleanup();
+    s.rep.outcome(&outcome)
+}
+
+impl Session<'_> {
+    fn connect_loop(&mut self) -> Outcome {
+        if let Err(e) = self.files.check_writable() {
+            return Outcome::Failed(e);
+        }
+        let tls = match Tls::new(&self.cfg.endpoint, self.cfg.ca_file.as_deref()) {
+            Ok(t) => t,
+            Err(e) => return Outcome::Failed(e),
+        };
+        let url = self.cfg.endpoint.redacted("scanqrcode", &self.cfg.instance);
+        let (mut attempt, mut failures, mut connected_once, mut backoff) = (0, 0, false, 1);
+        loop {
+            attempt += 1;
+            self.rep.connecting(&url, attempt);
+            let connect_deadline = self.deadline.min(Instant::now() + self.cfg.connect_timeout);
+            let reason = match connect::open(&self.cfg.endpoint, &tls, &self.cfg.instance, &self.cfg.token, connect_deadline) {
+                Ok(ws) => {
+                    connected_once = true;
+                    backoff = 1;
+                    self.rep.connected();
+                    match self.serve(ws) {
+                        End::Outcome(o) => return o,
+                        End::Lost(reason) => reason,
+                    }
+                }
+                Err(e) if !e.is_retriable() => return Outcome::Failed(e),
+                Err(e) => {
+                    failures += 1;
+                    if !connected_once && failures > FIRST_RETRIES {
+                        return Outcome::Failed(e);
+                    }
+                    e.to_string()
+                }
+            };
+            if Instant::now() + Duration::from_secs(backoff) >= self.deadline {
+                return Outcome::Failed(Error::Network(format!(
+                    "{reason}; not reconnected before the --timeout deadline"
+                )));
+            }
+            self.rep.reconnecting(&reason, backoff);
+            if let Err(e) = sleep(Duration::from_secs(backoff)) {
+                return Outcome::Failed(e);
+            }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    /// Read frames until an outcome, the deadline, a signal or a lost connection.
+    fn serve(&mut self, mut ws: WebSocket<Stream>) -> End {
+        let (mut last_frame, mut last_ping) = (Instant::now(), Instant::now());
+        loop {
+            if let Some(sig) = signal::pending() {
+                return close(ws, End::Outcome(Outcome::Failed(Error::Interrupted(sig))));
+            }
+            if Instant::now() >= self.deadline {
+                return close(ws, End::Outcome(Outcome::Timeout { server: false }));
+            }
+            match ws.read() {
+                Ok(msg) => {
+                    last_frame = Instant::now();
+                    if let Some(end) = self.frame(msg) {
+                        return close(ws, end);
+                    }
+                }
+                Err(tungstenite::Error::Io(e))
+                    if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+                {
+                    let silent = last_frame.elapsed();
+                    if silent >= LOST_AFTER {
+                        return End::Lost(format!("no frame from the server for {} s", LOST_AFTER.as_secs()));
+                    }
+                    if silent >= PING_AFTER && last_ping.elapsed() >= PING_AFTER {
+                        last_ping = Instant::now();
+                        let _ = ws.send(tungstenite::Message::Ping(Vec::new().into()));
+                    }
+                }
+                Err(e) => return End::Lost(lost_reason(e)),
+            }
+        }
+    }
+
+    /// Handle one websocket message; `Some` ends the connection.
+    fn frame(&mut self, msg: tungstenite::Message) -> Option<End> {
+        use tungstenite::Message as M;
+        match msg {
+            M::Text(text) => match message::parse(text.as_str()) {
+                Ok(m) => self.message(m).map(End::Outcome),
+                Err(skip) => {
+                    self.rep.warning(&skip);
+                    None
+                }
+            },
+            M::Binary(b) => {
+                self.rep.warning(&format!("binary frame of {} bytes; GREEN-API sends text; skipped", b.len()));
+                None
+            }
+            M::Close(_) => Some(End::Lost("the server closed the connection".into())),
+            M::Ping(_) | M::Pong(_) | M::Frame(_) => None,
+        }
+    }
+
+    fn message(&mut self, m: Message) -> Option<Outcome> {
+        match m {
+            Message::Qr(png) => self.qr(&png).err().map(Outcome::Failed),
+            Message::Account(fields) => Some(Outcome::Authorized(fields)),
+            Message::AlreadyLogged(text) => Some(Outcome::AlreadyAuthorized(text)),
+            Message::Timeout => Some(Outcome::Timeout { server: true }),
+            Message::Error(text) => Some(Outcome::ApiError(text)),
+        }
+    }
+
+    fn qr(&mut self, png: &[u8]) -> Result<(), Error> {
+        let gray = match image::decode_png(png) {
+            Ok(g) => g,
+            Err(e) => {
+                self.rep.warning(&format!("qrCode image skipped: {e}"));
+                return Ok(());
+            }
+        };
+        self.n += 1;
+        let path = self.files.write(self.n, png)?;
+        let modules = qr::read_modules(&gray);
+        self.rep.qr(self.n, &path, gray.width, gray.height, modules.as_ref().ok().map(|m| m.size));
+        if self.rep.draws() {
+            match modules {
+                Ok(m) => self.rep.drawing(&terminal::render(&m, self.cfg.style)),
+                Err(why) => self.rep.warning(&format!(
+                    "cannot draw QR {} in the terminal ({why}); the file {} is complete",
+                    self.n,
+                    path.display()
+                )),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn lost_reason(e: tungstenite::Error) -> String {
+    use tungstenite::Error as E;
+    match e {
+        E::ConnectionClosed | E::AlreadyClosed => "the server closed the connection".into(),
+        E::Io(io) => format!("connection lost: {io}"),
+        E::Capacity(c) => format!("the server sent a message over the {} MiB limit ({c}); dropped the connection", connect::MAX_MESSAGE >> 20),
+        E::Utf8(_) => "the server sent a text frame that is not UTF-8; dropped the connection".into(),
+        E::Protocol(p) => format!("websocket protocol violation ({p}); dropped the connection"),
+        other => format!("connection failed: {other}"),
+    }
+}
+
+/// Send a close frame without waiting long for a server that stopped reading.
+fn close(mut ws: WebSocket<Stream>, end: End) -> End {
+    let _ = ws.close(None);
+    let until = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < until {
+        match ws.flush() {
+            Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            _ => break,
+        }
+    }
+    end
+}
+
+/// Sleep, waking early for a signal.
+fn sleep(total: Duration) -> Result<(), Error> {
+    let until = Instant::now() + total;
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        if let Some(sig) = signal::pending() {
+            return Err(Error::Interrupted(sig));
+        }
+        std::thread::sleep(left.min(TICK / 5));
+    }
+    Ok(())
+}

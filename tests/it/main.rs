@@ -1,1 +1,5 @@
 //! The one integration-test binary: runs the real `scanqr` against local servers.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod session;
+mod support;
