@@ -37,7 +37,7 @@ impl SplitMix {
 /// about 230 characters, all base64 parts, different for every `seed` (and the same
 /// for the same seed).
 pub fn whatsapp_payload(seed: u64) -> String {
-    let mut rng = SplitMix(seed ^ 0x5EED_0F_C0DE);
+    let mut rng = SplitMix(seed ^ 0x005E_ED0F_C0DE);
     let reference = STANDARD.encode(rng.bytes(69)); // 92 characters
     let noise = STANDARD.encode(rng.bytes(32)); // 44 characters each
     let identity = STANDARD.encode(rng.bytes(32));
