@@ -284,6 +284,8 @@ fn describe(scenario: &Scenario) -> String {
 }
 
 fn run(args: Args) -> Result<(), String> {
+    // Before anything is printed: whoever reads `ca_file=` may signal at once.
+    signals::install();
     let Args {
         options,
         once,
@@ -329,7 +331,6 @@ fn run(args: Args) -> Result<(), String> {
         server.api_url()
     );
 
-    signals::install();
     while !STOP.load(Ordering::SeqCst) {
         if once && server.sessions_finished() >= 1 {
             break;
