@@ -504,3 +504,29 @@ fn default_options() {
     assert_eq!(o.port, 0);
     assert_eq!(o.state, "authorized");
 }
+
+#[test]
+fn drop_over_tls_and_concurrent_sessions() {
+    let server = Server::start(Options {
+        scenario: Scenario::Drop { qr: 1, every: FAST },
+        tls: true,
+        ..Options::default()
+    })
+    .unwrap();
+    let first = read_session(&mut connect(&server));
+    assert_eq!(first.qr_count(), 1);
+    assert!(!first.closed_cleanly);
+    // Several clients at once each get their whole session.
+    let sessions: Vec<Session> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|_| scope.spawn(|| read_session(&mut connect(&server))))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for session in &sessions {
+        assert_eq!(session.qr_count(), 1);
+        assert_eq!(session.last_type(), "accountData");
+        assert!(session.closed_cleanly);
+    }
+    assert_eq!(server.connections(), 7);
+}
