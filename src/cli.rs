@@ -149,9 +149,10 @@ impl Raw {
         }
         let instance = check_instance(&self.instance.or_else(|| env("ID_INSTANCE")).unwrap_or_default())?;
         let token = match &self.token_file {
-            Some(path) => Token::new(&std::fs::read_to_string(path).map_err(|e| {
-                Error::Config(format!("cannot read --token-file {}: {e}", path.display()))
-            })?)?,
+            Some(path) => Token::new(
+                &std::fs::read_to_string(path)
+                    .map_err(|e| Error::Config(format!("cannot read --token-file {}: {e}", path.display())))?,
+            )?,
             None => Token::new(&env("API_TOKEN_INSTANCE").unwrap_or_default())?,
         };
         let color = env("NO_COLOR").is_none();

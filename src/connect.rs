@@ -103,7 +103,9 @@ pub fn tcp(ep: &Endpoint, deadline: Instant) -> Result<TcpStream, Error> {
     let mut last = None;
     for addr in &addrs {
         interrupted()?;
-        let Some(left) = remaining(deadline) else { break };
+        let Some(left) = remaining(deadline) else {
+            break;
+        };
         match TcpStream::connect_timeout(addr, left) {
             Ok(s) => {
                 let _ = s.set_nodelay(true);
@@ -125,7 +127,9 @@ pub fn transport(ep: &Endpoint, tls: &Tls, deadline: Instant) -> Result<Stream, 
     let tcp = tcp(ep, deadline)?;
     tcp.set_read_timeout(Some(TICK)).map_err(|e| Error::Network(format!("socket setup failed: {e}")))?;
     tcp.set_write_timeout(Some(TICK)).map_err(|e| Error::Network(format!("socket setup failed: {e}")))?;
-    let Some(connector) = &tls.connector else { return Ok(Stream::Plain(tcp)) };
+    let Some(connector) = &tls.connector else {
+        return Ok(Stream::Plain(tcp));
+    };
     let mut step = connector.connect(&ep.host, tcp);
     loop {
         match step {
@@ -149,9 +153,7 @@ pub fn transport(ep: &Endpoint, tls: &Tls, deadline: Instant) -> Result<Stream, 
 
 /// The websocket upgrade over an open transport.
 pub fn upgrade(stream: Stream, url: &str, host: &str, deadline: Instant) -> Result<WebSocket<Stream>, Error> {
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(MAX_MESSAGE))
-        .max_frame_size(Some(MAX_MESSAGE));
+    let config = WebSocketConfig::default().max_message_size(Some(MAX_MESSAGE)).max_frame_size(Some(MAX_MESSAGE));
     let mut step = tungstenite::client::client_with_config(url, stream, Some(config));
     loop {
         match step {
@@ -177,7 +179,9 @@ fn upgrade_error(e: tungstenite::Error, host: &str) -> Error {
         E::ConnectionClosed | E::AlreadyClosed => {
             Error::Network(format!("{host} closed the connection during the websocket upgrade"))
         }
-        E::HttpFormat(_) | E::Url(_) => Error::Protocol(format!("the websocket upgrade to {host} could not be made: bad request")),
+        E::HttpFormat(_) | E::Url(_) => {
+            Error::Protocol(format!("the websocket upgrade to {host} could not be made: bad request"))
+        }
         other => Error::Protocol(format!("{host} answered the websocket upgrade wrongly: {other}")),
     }
 }
@@ -193,7 +197,13 @@ fn status_error(resp: &Response, host: &str) -> Error {
 }
 
 /// Open the websocket: TCP, TLS, upgrade, all within `deadline`.
-pub fn open(ep: &Endpoint, tls: &Tls, instance: &str, token: &Token, deadline: Instant) -> Result<WebSocket<Stream>, Error> {
+pub fn open(
+    ep: &Endpoint,
+    tls: &Tls,
+    instance: &str,
+    token: &Token,
+    deadline: Instant,
+) -> Result<WebSocket<Stream>, Error> {
     let stream = transport(ep, tls, deadline)?;
     upgrade(stream, &ep.ws_url(instance, token), &ep.host, deadline)
 }

@@ -117,7 +117,8 @@ mod tests {
 
     #[test]
     fn account_data_beside_or_inside() {
-        let inside = parse(r#"{"type":"accountData","message":{"wid":"7@c.us","pushname":"Ann","proxy":null,"other":1}}"#);
+        let inside =
+            parse(r#"{"type":"accountData","message":{"wid":"7@c.us","pushname":"Ann","proxy":null,"other":1}}"#);
         let beside = parse(r#"{"type":"accountData","wid":"7@c.us","pushname":"Ann","message":"ok"}"#);
         let mut want = Map::new();
         want.insert("wid".into(), json!("7@c.us"));
@@ -131,7 +132,10 @@ mod tests {
     fn outcomes() {
         assert_eq!(parse(r#"{"type":"timeoutExpired"}"#), Ok(Message::Timeout));
         assert_eq!(parse(r#"{"type":"timeout","message":"x"}"#), Ok(Message::Timeout));
-        assert_eq!(parse(r#"{"type":"error","message":"instance is blocked"}"#), Ok(Message::Error("instance is blocked".into())));
+        assert_eq!(
+            parse(r#"{"type":"error","message":"instance is blocked"}"#),
+            Ok(Message::Error("instance is blocked".into()))
+        );
         assert_eq!(parse(r#"{"type":"error","message":{"code":5}}"#), Ok(Message::Error(r#"{"code":5}"#.into())));
         assert!(matches!(parse(r#"{"type":"error"}"#), Ok(Message::Error(t)) if !t.is_empty()));
         assert!(matches!(parse(r#"{"type":"alreadyLogged"}"#), Ok(Message::AlreadyLogged(t)) if t.contains("already")));

@@ -14,7 +14,9 @@ pub enum Outcome {
     Authorized(Map<String, Value>),
     AlreadyAuthorized(String),
     /// `true`: the server said so; `false`: `--timeout` ran out.
-    Timeout { server: bool },
+    Timeout {
+        server: bool,
+    },
     ApiError(String),
     Failed(Error),
 }
@@ -88,7 +90,8 @@ impl Reporter {
 
     pub fn qr(&mut self, n: u64, path: &Path, width: u32, height: u32, modules: Option<usize>) {
         let p = path.display().to_string();
-        let mut fields = vec![("n", n.into()), ("path", p.clone().into()), ("width", width.into()), ("height", height.into())];
+        let mut fields =
+            vec![("n", n.into()), ("path", p.clone().into()), ("width", width.into()), ("height", height.into())];
         if let Some(m) = modules {
             fields.push(("modules", m.into()));
         }
@@ -129,7 +132,10 @@ impl Reporter {
             Outcome::Authorized(acc) => {
                 let who = acc.get("wid").map(plain).unwrap_or_else(|| "the account".into());
                 let name = acc.get("pushname").map(|p| format!(" ({})", plain(p))).unwrap_or_default();
-                (acc.iter().map(|(k, v)| (k.as_str(), v.clone())).collect(), format!("authorized: logged in as {who}{name}"))
+                (
+                    acc.iter().map(|(k, v)| (k.as_str(), v.clone())).collect(),
+                    format!("authorized: logged in as {who}{name}"),
+                )
             }
             Outcome::AlreadyAuthorized(m) => (vec![("message", m.as_str().into())], format!("already authorized: {m}")),
             Outcome::Timeout { server } => {

@@ -60,25 +60,26 @@ impl Session<'_> {
             attempt += 1;
             self.rep.connecting(&url, attempt);
             let connect_deadline = self.deadline.min(Instant::now() + self.cfg.connect_timeout);
-            let reason = match connect::open(&self.cfg.endpoint, &tls, &self.cfg.instance, &self.cfg.token, connect_deadline) {
-                Ok(ws) => {
-                    connected_once = true;
-                    backoff = 1;
-                    self.rep.connected();
-                    match self.serve(ws) {
-                        End::Outcome(o) => return o,
-                        End::Lost(reason) => reason,
+            let reason =
+                match connect::open(&self.cfg.endpoint, &tls, &self.cfg.instance, &self.cfg.token, connect_deadline) {
+                    Ok(ws) => {
+                        connected_once = true;
+                        backoff = 1;
+                        self.rep.connected();
+                        match self.serve(ws) {
+                            End::Outcome(o) => return o,
+                            End::Lost(reason) => reason,
+                        }
                     }
-                }
-                Err(e) if !e.is_retriable() => return Outcome::Failed(e),
-                Err(e) => {
-                    failures += 1;
-                    if !connected_once && failures > FIRST_RETRIES {
-                        return Outcome::Failed(e);
+                    Err(e) if !e.is_retriable() => return Outcome::Failed(e),
+                    Err(e) => {
+                        failures += 1;
+                        if !connected_once && failures > FIRST_RETRIES {
+                            return Outcome::Failed(e);
+                        }
+                        e.to_string()
                     }
-                    e.to_string()
-                }
-            };
+                };
             if Instant::now() + Duration::from_secs(backoff) >= self.deadline {
                 return Outcome::Failed(Error::Network(format!(
                     "{reason}; not reconnected before the --timeout deadline"
@@ -187,7 +188,10 @@ fn lost_reason(e: tungstenite::Error) -> String {
     match e {
         E::ConnectionClosed | E::AlreadyClosed => "the server closed the connection".into(),
         E::Io(io) => format!("connection lost: {io}"),
-        E::Capacity(c) => format!("the server sent a message over the {} MiB limit ({c}); dropped the connection", connect::MAX_MESSAGE >> 20),
+        E::Capacity(c) => format!(
+            "the server sent a message over the {} MiB limit ({c}); dropped the connection",
+            connect::MAX_MESSAGE >> 20
+        ),
         E::Utf8(_) => "the server sent a text frame that is not UTF-8; dropped the connection".into(),
         E::Protocol(p) => format!("websocket protocol violation ({p}); dropped the connection"),
         other => format!("connection failed: {other}"),

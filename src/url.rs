@@ -16,10 +16,16 @@ impl Token {
     pub fn new(raw: &str) -> Result<Token, Error> {
         let t = raw.trim();
         if t.is_empty() {
-            return Err(Error::Config("the token is empty: put apiTokenInstance in API_TOKEN_INSTANCE or in the file named by --token-file".into()));
+            return Err(Error::Config(
+                "the token is empty: put apiTokenInstance in API_TOKEN_INSTANCE or in the file named by --token-file"
+                    .into(),
+            ));
         }
         if !t.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(Error::Config("the token must be letters and digits only: copy apiTokenInstance from the GREEN-API console again".into()));
+            return Err(Error::Config(
+                "the token must be letters and digits only: copy apiTokenInstance from the GREEN-API console again"
+                    .into(),
+            ));
         }
         Ok(Token(t.to_string()))
     }
@@ -63,9 +69,9 @@ impl Endpoint {
     /// `https://` and `wss://` mean TLS, `http://` and `ws://` plain.
     pub fn parse(api_url: &str) -> Result<Endpoint, Error> {
         let raw = api_url.trim();
-        let (scheme, rest) = raw
-            .split_once("://")
-            .ok_or_else(|| Error::Usage(format!("--api-url {raw:?} has no scheme: use https://HOST as the GREEN-API console shows it")))?;
+        let (scheme, rest) = raw.split_once("://").ok_or_else(|| {
+            Error::Usage(format!("--api-url {raw:?} has no scheme: use https://HOST as the GREEN-API console shows it"))
+        })?;
         let tls = match scheme.to_ascii_lowercase().as_str() {
             "https" | "wss" => true,
             "http" | "ws" => false,
@@ -80,7 +86,9 @@ impl Endpoint {
             None => (rest, ""),
         };
         if authority.contains('@') || path.contains(['?', '#']) {
-            return Err(Error::Usage(format!("--api-url {raw:?} must be scheme://host[:port][/path], without user, query or fragment")));
+            return Err(Error::Usage(format!(
+                "--api-url {raw:?} must be scheme://host[:port][/path], without user, query or fragment"
+            )));
         }
         let (host, port) = split_host_port(authority, if tls { 443 } else { 80 })
             .ok_or_else(|| Error::Usage(format!("--api-url {raw:?} has no valid host[:port]")))?;
@@ -136,8 +144,7 @@ fn split_host_port(authority: &str, default: u16) -> Option<(String, u16)> {
             None => (authority, None),
         }
     };
-    let host_ok = !host.is_empty()
-        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:_".contains(&b));
+    let host_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:_".contains(&b));
     if !host_ok {
         return None;
     }
@@ -159,8 +166,14 @@ mod tests {
     #[test]
     fn schemes_map_to_websocket() {
         let t = Token::new("abc123").unwrap_or_else(|e| unreachable!("{e}"));
-        assert_eq!(ep("https://api.green-api.com").ws_url("1101", &t), "wss://api.green-api.com/waInstance1101/scanqrcode/abc123");
-        assert_eq!(ep("https://7105.api.greenapi.com/").ws_url("1", &t), "wss://7105.api.greenapi.com/waInstance1/scanqrcode/abc123");
+        assert_eq!(
+            ep("https://api.green-api.com").ws_url("1101", &t),
+            "wss://api.green-api.com/waInstance1101/scanqrcode/abc123"
+        );
+        assert_eq!(
+            ep("https://7105.api.greenapi.com/").ws_url("1", &t),
+            "wss://7105.api.greenapi.com/waInstance1/scanqrcode/abc123"
+        );
         assert_eq!(ep("http://127.0.0.1:8080").ws_url("1", &t), "ws://127.0.0.1:8080/waInstance1/scanqrcode/abc123");
         assert_eq!(ep("ws://h:80/").ws_url("1", &t), "ws://h/waInstance1/scanqrcode/abc123");
         assert_eq!(ep("WSS://h:8443/proxy/").ws_url("1", &t), "wss://h:8443/proxy/waInstance1/scanqrcode/abc123");
@@ -180,13 +193,26 @@ mod tests {
     fn redacted_hides_the_token() {
         let e = ep("https://api.green-api.com");
         assert_eq!(e.redacted("scanqrcode", "1101"), "wss://api.green-api.com/waInstance1101/scanqrcode/***");
-        assert_eq!(e.redacted("getStateInstance", "1101"), "https://api.green-api.com/waInstance1101/getStateInstance/***");
+        assert_eq!(
+            e.redacted("getStateInstance", "1101"),
+            "https://api.green-api.com/waInstance1101/getStateInstance/***"
+        );
         assert_eq!(format!("{:?}", Token("secret1".into())), "***");
     }
 
     #[test]
     fn bad_urls_are_usage_errors() {
-        for bad in ["ftp://h", "api.green-api.com", "https://", "https://h:0", "https://h:99999", "https://u@h", "https://h/?q", "https://h h", "http://[::1"] {
+        for bad in [
+            "ftp://h",
+            "api.green-api.com",
+            "https://",
+            "https://h:0",
+            "https://h:99999",
+            "https://u@h",
+            "https://h/?q",
+            "https://h h",
+            "http://[::1",
+        ] {
             let err = Endpoint::parse(bad).err().unwrap_or_else(|| unreachable!("{bad} parsed"));
             assert_eq!(err.exit_code(), 64, "{bad}");
         }

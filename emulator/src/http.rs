@@ -18,10 +18,7 @@ pub(crate) struct Request {
 impl Request {
     /// The first header named `name` (lower case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// Whether header `name` holds `token` in its comma-separated list (case-insensitive).
@@ -88,11 +85,7 @@ fn parse(head: &[u8]) -> Option<Request> {
         let (name, value) = line.split_once(':')?;
         headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
     }
-    Some(Request {
-        method,
-        path,
-        headers,
-    })
+    Some(Request { method, path, headers })
 }
 
 /// The reason phrase for the statuses this server uses.
@@ -128,7 +121,8 @@ mod tests {
 
     #[test]
     fn parses_a_head_and_keeps_the_rest() {
-        let raw = b"GET /a/b?x=1 HTTP/1.1\r\nHost: h\r\nUpgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\n\r\nXYZ";
+        let raw =
+            b"GET /a/b?x=1 HTTP/1.1\r\nHost: h\r\nUpgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\n\r\nXYZ";
         let (req, rest) = read_head(&mut &raw[..]).unwrap();
         assert_eq!(req.method, "GET");
         assert_eq!(req.path, "/a/b");
@@ -140,18 +134,9 @@ mod tests {
 
     #[test]
     fn rejects_garbage_and_huge_heads() {
-        assert!(matches!(
-            read_head(&mut &b"\x00\x01\r\n\r\n"[..]),
-            Err(HeadError::Malformed)
-        ));
-        assert!(matches!(
-            read_head(&mut &b"GET / HTTP/1.1\r\n"[..]),
-            Err(HeadError::Io)
-        ));
+        assert!(matches!(read_head(&mut &b"\x00\x01\r\n\r\n"[..]), Err(HeadError::Malformed)));
+        assert!(matches!(read_head(&mut &b"GET / HTTP/1.1\r\n"[..]), Err(HeadError::Io)));
         let huge = vec![b'a'; MAX_HEAD + 10];
-        assert!(matches!(
-            read_head(&mut &huge[..]),
-            Err(HeadError::TooLarge)
-        ));
+        assert!(matches!(read_head(&mut &huge[..]), Err(HeadError::TooLarge)));
     }
 }

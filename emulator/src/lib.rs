@@ -30,10 +30,7 @@
 //! server.stop();
 //! # Ok::<(), std::io::Error>(())
 //! ```
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
-)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod http;
 mod qr;
@@ -118,10 +115,7 @@ impl Default for Options {
         Options {
             instance: DEFAULT_INSTANCE.to_string(),
             token: DEFAULT_TOKEN.to_string(),
-            scenario: Scenario::Authorize {
-                qr: 3,
-                every: Duration::from_secs(1),
-            },
+            scenario: Scenario::Authorize { qr: 3, every: Duration::from_secs(1) },
             tls: false,
             port: 0,
             state: "authorized".to_string(),
@@ -244,10 +238,7 @@ impl Server {
     /// The full websocket URL of the scanqrcode endpoint (`ws://` or `wss://`).
     pub fn ws_url(&self) -> String {
         let scheme = if self.tls { "wss" } else { "ws" };
-        format!(
-            "{scheme}://127.0.0.1:{}/waInstance{}/scanqrcode/{}",
-            self.port, self.instance, self.token
-        )
+        format!("{scheme}://127.0.0.1:{}/waInstance{}/scanqrcode/{}", self.port, self.instance, self.token)
     }
 
     /// The port listened on.
@@ -318,10 +309,8 @@ fn make_temp_dir() -> io::Result<PathBuf> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let base = std::env::temp_dir();
     for _ in 0..100 {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         let dir = base.join(format!(
             "scanqr-emulator-{}-{}-{nanos}",
             std::process::id(),
@@ -435,9 +424,7 @@ fn serve_connection(tcp: TcpStream, shared: &Shared) {
         return;
     }
     let _ = tcp.set_nodelay(true);
-    if tcp.set_read_timeout(Some(HEAD_TIMEOUT)).is_err()
-        || tcp.set_write_timeout(Some(WRITE_TIMEOUT)).is_err()
-    {
+    if tcp.set_read_timeout(Some(HEAD_TIMEOUT)).is_err() || tcp.set_write_timeout(Some(WRITE_TIMEOUT)).is_err() {
         return;
     }
     let mut conn = match &shared.acceptor {
@@ -471,12 +458,7 @@ enum Method {
 }
 
 fn route(mut conn: Conn, request: &http::Request, rest: Vec<u8>, shared: &Shared) {
-    let segments: Vec<&str> = request
-        .path
-        .trim_start_matches('/')
-        .trim_end_matches('/')
-        .split('/')
-        .collect();
+    let segments: Vec<&str> = request.path.trim_start_matches('/').trim_end_matches('/').split('/').collect();
     let parsed = match segments.as_slice() {
         [instance, method, token] => instance.strip_prefix("waInstance").and_then(|id| {
             let method = if method.eq_ignore_ascii_case("scanqrcode") {
@@ -497,11 +479,7 @@ fn route(mut conn: Conn, request: &http::Request, rest: Vec<u8>, shared: &Shared
         return;
     };
     if id != shared.instance || token != shared.token {
-        let _ = http::respond(
-            &mut conn,
-            401,
-            r#"{"error":"Unauthorized: wrong idInstance or apiTokenInstance"}"#,
-        );
+        let _ = http::respond(&mut conn, 401, r#"{"error":"Unauthorized: wrong idInstance or apiTokenInstance"}"#);
         return;
     }
     if request.method != "GET" {
@@ -534,11 +512,7 @@ fn set_state(shared: &Shared, state: &str) {
 fn upgrade(mut conn: Conn, request: &http::Request, rest: Vec<u8>, shared: &Shared) {
     let key = request.header("sec-websocket-key");
     let (Some(key), true) = (key, request.header_has_token("upgrade", "websocket")) else {
-        let _ = http::respond(
-            &mut conn,
-            400,
-            r#"{"error":"expected a websocket upgrade"}"#,
-        );
+        let _ = http::respond(&mut conn, 400, r#"{"error":"expected a websocket upgrade"}"#);
         return;
     };
     if shared.scenario == Scenario::Reject {
@@ -550,18 +524,12 @@ fn upgrade(mut conn: Conn, request: &http::Request, rest: Vec<u8>, shared: &Shar
     let response = format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
     );
-    if conn
-        .write_all(response.as_bytes())
-        .and_then(|()| conn.flush())
-        .is_err()
-    {
+    if conn.write_all(response.as_bytes()).and_then(|()| conn.flush()).is_err() {
         return;
     }
     let index = shared.connections.fetch_add(1, Ordering::SeqCst);
     // The client sends nothing but control frames: keep what it may send small.
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(64 * 1024))
-        .max_frame_size(Some(64 * 1024));
+    let config = WebSocketConfig::default().max_message_size(Some(64 * 1024)).max_frame_size(Some(64 * 1024));
     let mut ws = WebSocket::from_partially_read(conn, rest, Role::Server, Some(config));
     let end = run_session(&mut ws, shared, index);
     if end != End::Dropped {
@@ -588,10 +556,9 @@ fn run_session(ws: &mut Ws, shared: &Shared, index: usize) -> End {
     let result = match &shared.scenario {
         Scenario::Authorize { qr, every } => qr_then(ws, shared, *qr, *every, account_data),
         Scenario::Timeout { qr, every } => qr_then(ws, shared, *qr, *every, timeout_expired),
-        Scenario::Already => outcome(
-            ws,
-            json!({"type": "alreadyLogged", "message": "instance account already authorized"}),
-        ),
+        Scenario::Already => {
+            outcome(ws, json!({"type": "alreadyLogged", "message": "instance account already authorized"}))
+        }
         Scenario::Error(text) => outcome(ws, json!({"type": "error", "message": text})),
         Scenario::Reject => Err(End::Gone), // answered with 401 before the upgrade
         Scenario::Drop { qr, every } => {
@@ -605,10 +572,7 @@ fn run_session(ws: &mut Ws, shared: &Shared, index: usize) -> End {
     };
     match result {
         Ok(()) => {
-            if matches!(
-                shared.scenario,
-                Scenario::Authorize { .. } | Scenario::Drop { .. } | Scenario::Flood(_)
-            ) {
+            if matches!(shared.scenario, Scenario::Authorize { .. } | Scenario::Drop { .. } | Scenario::Flood(_)) {
                 set_state(shared, "authorized");
             }
             End::Outcome
@@ -671,8 +635,7 @@ fn flood(ws: &mut Ws, shared: &Shared, n: usize) -> Result<(), End> {
         if i % 64 == 0 && shared.stop.load(Ordering::SeqCst) {
             return Err(End::Stopped);
         }
-        ws.write(Message::Text(frame.clone()))
-            .map_err(|_| End::Gone)?;
+        ws.write(Message::Text(frame.clone())).map_err(|_| End::Gone)?;
     }
     ws.flush().map_err(|_| End::Gone)?;
     outcome(ws, account_data())
@@ -699,10 +662,7 @@ fn send(ws: &mut Ws, message: Message) -> Result<(), End> {
 /// close reply.
 fn outcome(ws: &mut Ws, message: serde_json::Value) -> Result<(), End> {
     send(ws, Message::text(message.to_string()))?;
-    let frame = CloseFrame {
-        code: CloseCode::Normal,
-        reason: Utf8Bytes::from_static(""),
-    };
+    let frame = CloseFrame { code: CloseCode::Normal, reason: Utf8Bytes::from_static("") };
     if ws.close(Some(frame)).is_err() {
         return Ok(());
     }
@@ -753,8 +713,5 @@ fn wait(ws: &mut Ws, shared: &Shared, duration: Duration) -> Result<(), End> {
 }
 
 fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
+    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
 }

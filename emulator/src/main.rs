@@ -60,14 +60,7 @@ EXAMPLES:
     scanqr-emulator --port 8080 error \"Instance is not found\"
 ";
 
-const STATES: [&str; 6] = [
-    "authorized",
-    "notAuthorized",
-    "blocked",
-    "sleepMode",
-    "starting",
-    "yellowCard",
-];
+const STATES: [&str; 6] = ["authorized", "notAuthorized", "blocked", "sleepMode", "starting", "yellowCard"];
 
 struct Args {
     options: Options,
@@ -88,10 +81,7 @@ fn value<'a>(
 ) -> Result<&'a str, String> {
     match inline {
         Some(v) => Ok(v),
-        None => rest
-            .next()
-            .map(String::as_str)
-            .ok_or_else(|| format!("{name} needs a value")),
+        None => rest.next().map(String::as_str).ok_or_else(|| format!("{name} needs a value")),
     }
 }
 
@@ -112,9 +102,7 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 
 fn parse_path_part(name: &str, text: &str) -> Result<String, String> {
     if text.is_empty() || text.contains(['/', '?', '#', ' ']) {
-        return Err(format!(
-            "{name}: must be non-empty, without '/', '?', '#' or spaces"
-        ));
+        return Err(format!("{name}: must be non-empty, without '/', '?', '#' or spaces"));
     }
     Ok(text.to_string())
 }
@@ -141,23 +129,14 @@ fn parse_args(argv: &[String]) -> Result<Parsed, String> {
             "--once" => once = true,
             "--port" => {
                 let v = value(name, inline, &mut rest)?;
-                options.port = v
-                    .parse()
-                    .map_err(|_| format!("--port: expected 0 to 65535, got {v:?}"))?;
+                options.port = v.parse().map_err(|_| format!("--port: expected 0 to 65535, got {v:?}"))?;
             }
-            "--instance" => {
-                options.instance = parse_path_part("--instance", value(name, inline, &mut rest)?)?
-            }
-            "--token" => {
-                options.token = parse_path_part("--token", value(name, inline, &mut rest)?)?
-            }
+            "--instance" => options.instance = parse_path_part("--instance", value(name, inline, &mut rest)?)?,
+            "--token" => options.token = parse_path_part("--token", value(name, inline, &mut rest)?)?,
             "--state" => {
                 let v = value(name, inline, &mut rest)?;
                 if !STATES.contains(&v) {
-                    return Err(format!(
-                        "--state: expected one of {}, got {v:?}",
-                        STATES.join(", ")
-                    ));
+                    return Err(format!("--state: expected one of {}, got {v:?}", STATES.join(", ")));
                 }
                 options.state = v.to_string();
             }
@@ -220,11 +199,7 @@ fn parse_args(argv: &[String]) -> Result<Parsed, String> {
         },
         other => return Err(format!("unknown SCENARIO {other:?}")),
     };
-    Ok(Parsed::Run(Args {
-        options,
-        once,
-        label: positional.join(" "),
-    }))
+    Ok(Parsed::Run(Args { options, once, label: positional.join(" ") }))
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -264,14 +239,12 @@ mod signals {
 
 fn describe(scenario: &Scenario) -> String {
     match scenario {
-        Scenario::Authorize { qr, every } => format!(
-            "{qr} QR code(s) {}s apart, then accountData",
-            every.as_secs_f64()
-        ),
-        Scenario::Timeout { qr, every } => format!(
-            "{qr} QR code(s) {}s apart, then timeoutExpired",
-            every.as_secs_f64()
-        ),
+        Scenario::Authorize { qr, every } => {
+            format!("{qr} QR code(s) {}s apart, then accountData", every.as_secs_f64())
+        }
+        Scenario::Timeout { qr, every } => {
+            format!("{qr} QR code(s) {}s apart, then timeoutExpired", every.as_secs_f64())
+        }
         Scenario::Drop { qr, every } => format!(
             "first connection cut after one QR code; then {qr} QR code(s) {}s apart, then accountData",
             every.as_secs_f64()
@@ -286,45 +259,24 @@ fn describe(scenario: &Scenario) -> String {
 fn run(args: Args) -> Result<(), String> {
     // Before anything is printed: whoever reads `ca_file=` may signal at once.
     signals::install();
-    let Args {
-        options,
-        once,
-        label,
-    } = args;
+    let Args { options, once, label } = args;
     let custom_token = options.token != DEFAULT_TOKEN;
     let token = options.token.clone();
     let instance = options.instance.clone();
     let what = describe(&options.scenario);
     let server = Server::start(options).map_err(|e| format!("cannot start: {e}"))?;
 
-    let mut lines = format!(
-        "api_url={}\ninstance={instance}\ntoken={token}\n",
-        server.api_url()
-    );
+    let mut lines = format!("api_url={}\ninstance={instance}\ntoken={token}\n", server.api_url());
     if let Some(ca) = server.ca_pem_path() {
         lines.push_str(&format!("ca_file={}\n", ca.display()));
     }
     let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(lines.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(|e| format!("writing to stdout: {e}"))?;
+    stdout.write_all(lines.as_bytes()).and_then(|()| stdout.flush()).map_err(|e| format!("writing to stdout: {e}"))?;
     drop(stdout);
 
-    let shown_token = if custom_token {
-        "<your --token>"
-    } else {
-        DEFAULT_TOKEN
-    };
-    let ca_flag = server
-        .ca_pem_path()
-        .map(|p| format!(" --ca-file {}", p.display()))
-        .unwrap_or_default();
-    let until = if once {
-        "until the first session ends"
-    } else {
-        "until Ctrl-C"
-    };
+    let shown_token = if custom_token { "<your --token>" } else { DEFAULT_TOKEN };
+    let ca_flag = server.ca_pem_path().map(|p| format!(" --ca-file {}", p.display())).unwrap_or_default();
+    let until = if once { "until the first session ends" } else { "until Ctrl-C" };
     eprintln!(
         "scanqr-emulator: `{label}` ({what}) on {} {until}. Try:\n  ID_INSTANCE={instance} API_TOKEN_INSTANCE={shown_token} scanqr --api-url {}{ca_flag}",
         server.api_url(),
@@ -382,53 +334,19 @@ mod tests {
     #[test]
     fn scenarios_and_defaults() {
         let a = run_args(&["authorize"]);
-        assert_eq!(
-            a.options.scenario,
-            Scenario::Authorize {
-                qr: 3,
-                every: Duration::from_secs(1)
-            }
-        );
+        assert_eq!(a.options.scenario, Scenario::Authorize { qr: 3, every: Duration::from_secs(1) });
         assert!(!a.once && !a.options.tls && a.options.port == 0);
         let a = run_args(&["--tls", "--port=8080", "timeout", "2", "0.25", "--once"]);
-        assert_eq!(
-            a.options.scenario,
-            Scenario::Timeout {
-                qr: 2,
-                every: Duration::from_millis(250)
-            }
-        );
+        assert_eq!(a.options.scenario, Scenario::Timeout { qr: 2, every: Duration::from_millis(250) });
         assert!(a.once && a.options.tls && a.options.port == 8080);
-        let a = run_args(&[
-            "error",
-            "Instance is not found",
-            "--token",
-            "abc",
-            "--instance",
-            "7",
-        ]);
-        assert_eq!(
-            a.options.scenario,
-            Scenario::Error("Instance is not found".into())
-        );
-        assert_eq!(
-            (a.options.token.as_str(), a.options.instance.as_str()),
-            ("abc", "7")
-        );
-        assert_eq!(
-            run_args(&["flood", "100"]).options.scenario,
-            Scenario::Flood(100)
-        );
+        let a = run_args(&["error", "Instance is not found", "--token", "abc", "--instance", "7"]);
+        assert_eq!(a.options.scenario, Scenario::Error("Instance is not found".into()));
+        assert_eq!((a.options.token.as_str(), a.options.instance.as_str()), ("abc", "7"));
+        assert_eq!(run_args(&["flood", "100"]).options.scenario, Scenario::Flood(100));
         assert_eq!(run_args(&["reject"]).options.scenario, Scenario::Reject);
         assert_eq!(run_args(&["already"]).options.scenario, Scenario::Already);
-        assert!(matches!(
-            run_args(&["drop"]).options.scenario,
-            Scenario::Drop { qr: 3, .. }
-        ));
-        assert_eq!(
-            run_args(&["--state", "blocked", "already"]).options.state,
-            "blocked"
-        );
+        assert!(matches!(run_args(&["drop"]).options.scenario, Scenario::Drop { qr: 3, .. }));
+        assert_eq!(run_args(&["--state", "blocked", "already"]).options.state, "blocked");
         assert!(matches!(parse(&["--help"]), Ok(Parsed::Help)));
     }
 

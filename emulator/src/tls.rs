@@ -11,8 +11,7 @@ use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::x509::extension::{
-    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
-    SubjectKeyIdentifier,
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName, SubjectKeyIdentifier,
 };
 use openssl::x509::{X509Builder, X509Name, X509NameBuilder, X509NameRef, X509};
 
@@ -48,10 +47,8 @@ fn base_builder(subject: &X509NameRef, issuer: &X509NameRef) -> Result<X509Build
     builder.set_subject_name(subject)?;
     builder.set_issuer_name(issuer)?;
     // A minute of slack for clocks that disagree by a little.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     let not_before = Asn1Time::from_unix(now - 60)?;
     let not_after = Asn1Time::days_from_now(1)?;
     builder.set_not_before(&not_before)?;
@@ -66,13 +63,7 @@ fn generate_inner() -> Result<Material, ErrorStack> {
     let mut ca = base_builder(&ca_name, &ca_name)?;
     ca.set_pubkey(&ca_key)?;
     ca.append_extension(BasicConstraints::new().critical().ca().pathlen(0).build()?)?;
-    ca.append_extension(
-        KeyUsage::new()
-            .critical()
-            .key_cert_sign()
-            .crl_sign()
-            .build()?,
-    )?;
+    ca.append_extension(KeyUsage::new().critical().key_cert_sign().crl_sign().build()?)?;
     let ski = SubjectKeyIdentifier::new().build(&ca.x509v3_context(None, None))?;
     ca.append_extension(ski)?;
     ca.sign(&ca_key, MessageDigest::sha256())?;
@@ -84,13 +75,7 @@ fn generate_inner() -> Result<Material, ErrorStack> {
     let mut leaf = base_builder(&leaf_name, ca.subject_name())?;
     leaf.set_pubkey(&key)?;
     leaf.append_extension(BasicConstraints::new().critical().build()?)?;
-    leaf.append_extension(
-        KeyUsage::new()
-            .critical()
-            .digital_signature()
-            .key_agreement()
-            .build()?,
-    )?;
+    leaf.append_extension(KeyUsage::new().critical().digital_signature().key_agreement().build()?)?;
     leaf.append_extension(ExtendedKeyUsage::new().server_auth().build()?)?;
     let san = SubjectAlternativeName::new()
         .dns("localhost")
@@ -100,9 +85,7 @@ fn generate_inner() -> Result<Material, ErrorStack> {
     leaf.append_extension(san)?;
     let ski = SubjectKeyIdentifier::new().build(&leaf.x509v3_context(Some(&ca), None))?;
     leaf.append_extension(ski)?;
-    let aki = AuthorityKeyIdentifier::new()
-        .keyid(false)
-        .build(&leaf.x509v3_context(Some(&ca), None))?;
+    let aki = AuthorityKeyIdentifier::new().keyid(false).build(&leaf.x509v3_context(Some(&ca), None))?;
     leaf.append_extension(aki)?;
     leaf.sign(&ca_key, MessageDigest::sha256())?;
     let leaf = leaf.build();
@@ -110,11 +93,7 @@ fn generate_inner() -> Result<Material, ErrorStack> {
     let ca_pem = ca.to_pem()?;
     let mut chain_pem = leaf.to_pem()?;
     chain_pem.extend_from_slice(&ca_pem);
-    Ok(Material {
-        ca_pem,
-        chain_pem,
-        key_pem: key.private_key_to_pem_pkcs8()?,
-    })
+    Ok(Material { ca_pem, chain_pem, key_pem: key.private_key_to_pem_pkcs8()? })
 }
 
 /// Makes a new CA and server certificate.
@@ -126,6 +105,5 @@ pub(crate) fn generate() -> io::Result<Material> {
 pub(crate) fn acceptor(material: &Material) -> io::Result<native_tls::TlsAcceptor> {
     let identity = native_tls::Identity::from_pkcs8(&material.chain_pem, &material.key_pem)
         .map_err(|e| io::Error::other(format!("loading the certificate: {e}")))?;
-    native_tls::TlsAcceptor::new(identity)
-        .map_err(|e| io::Error::other(format!("setting up TLS: {e}")))
+    native_tls::TlsAcceptor::new(identity).map_err(|e| io::Error::other(format!("setting up TLS: {e}")))
 }

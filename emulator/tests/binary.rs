@@ -37,13 +37,8 @@ impl Running {
 
 /// Starts the binary and reads its `key=value` stdout lines (up to `keys` of them).
 fn spawn(args: &[&str], keys: usize) -> (Running, HashMap<String, String>) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child =
+        Command::new(BIN).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let running = Running(child);
     let (tx, rx) = mpsc::channel();
@@ -58,10 +53,7 @@ fn spawn(args: &[&str], keys: usize) -> (Running, HashMap<String, String>) {
     while values.len() < keys {
         let line = rx.recv_timeout(Duration::from_secs(10)).unwrap();
         let (k, v) = line.split_once('=').unwrap();
-        assert!(
-            values.insert(k.to_string(), v.to_string()).is_none(),
-            "{k} twice"
-        );
+        assert!(values.insert(k.to_string(), v.to_string()).is_none(), "{k} twice");
     }
     (running, values)
 }
@@ -93,10 +85,7 @@ fn once_serves_one_session_then_exits() {
 
     let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
     tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let url = format!(
-        "ws://127.0.0.1:{port}/waInstance{}/scanqrcode/{token}",
-        values["instance"]
-    );
+    let url = format!("ws://127.0.0.1:{port}/waInstance{}/scanqrcode/{token}", values["instance"]);
     let (mut ws, _) = tungstenite::client::client(url, tcp).unwrap();
     let mut types = Vec::new();
     loop {
@@ -121,10 +110,7 @@ fn tls_prints_ca_file_and_sigterm_cleans_up() {
     assert_eq!(values["instance"], "42");
     let ca = std::path::PathBuf::from(&values["ca_file"]);
     assert!(ca.exists());
-    let status = Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status()
-        .unwrap();
+    let status = Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
     assert!(status.success());
     assert!(child.wait_timeout(Duration::from_secs(5)).success());
     assert!(!ca.exists(), "ca_file removed on SIGTERM");

@@ -44,11 +44,7 @@ impl Write for Stream {
 }
 
 fn start(scenario: Scenario) -> Server {
-    Server::start(Options {
-        scenario,
-        ..Options::default()
-    })
-    .unwrap()
+    Server::start(Options { scenario, ..Options::default() }).unwrap()
 }
 
 fn tcp(server: &Server) -> TcpStream {
@@ -69,9 +65,7 @@ fn tls_connector(server: &Server) -> native_tls::TlsConnector {
 fn stream(server: &Server, tls_host: &str) -> Stream {
     let tcp = tcp(server);
     if server.ca_pem_path().is_some() {
-        Stream::Tls(Box::new(
-            tls_connector(server).connect(tls_host, tcp).unwrap(),
-        ))
+        Stream::Tls(Box::new(tls_connector(server).connect(tls_host, tcp).unwrap()))
     } else {
         Stream::Plain(tcp)
     }
@@ -89,17 +83,10 @@ fn default_path() -> String {
 fn try_connect(
     server: &Server,
     path: &str,
-) -> Result<WebSocket<Stream>, Box<tungstenite::HandshakeError<tungstenite::ClientHandshake<Stream>>>>
-{
-    let scheme = if server.ca_pem_path().is_some() {
-        "wss"
-    } else {
-        "ws"
-    };
+) -> Result<WebSocket<Stream>, Box<tungstenite::HandshakeError<tungstenite::ClientHandshake<Stream>>>> {
+    let scheme = if server.ca_pem_path().is_some() { "wss" } else { "ws" };
     let url = format!("{scheme}://127.0.0.1:{}{path}", server.port());
-    tungstenite::client::client(url, stream(server, "127.0.0.1"))
-        .map(|(ws, _)| ws)
-        .map_err(Box::new)
+    tungstenite::client::client(url, stream(server, "127.0.0.1")).map(|(ws, _)| ws).map_err(Box::new)
 }
 
 fn connect(server: &Server) -> WebSocket<Stream> {
@@ -120,10 +107,7 @@ impl Session {
         self.frames.iter().filter(|f| f["type"] == "qrCode").count()
     }
     fn last_type(&self) -> &str {
-        self.frames
-            .last()
-            .and_then(|f| f["type"].as_str())
-            .unwrap_or("")
+        self.frames.last().and_then(|f| f["type"].as_str()).unwrap_or("")
     }
 }
 
@@ -141,21 +125,13 @@ fn read_session(ws: &mut WebSocket<Stream>) -> Session {
                         Err(e) => panic!("after close: {e}"),
                     }
                 }
-                return Session {
-                    frames,
-                    closed_cleanly: true,
-                };
+                return Session { frames, closed_cleanly: true };
             }
             Ok(_) => {}
             Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 panic!("timed out waiting for frames: {e}")
             }
-            Err(_) => {
-                return Session {
-                    frames,
-                    closed_cleanly: false,
-                }
-            }
+            Err(_) => return Session { frames, closed_cleanly: false },
         }
     }
 }
@@ -182,23 +158,12 @@ fn check_qr_frames(session: &Session) -> usize {
 /// A raw HTTP GET; returns status and body.
 fn http_get(server: &Server, path: &str) -> (u16, String) {
     let mut s = stream(server, "localhost");
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
     let mut raw = Vec::new();
     let _ = s.read_to_end(&mut raw);
     let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
     (status, body)
 }
 
@@ -226,10 +191,7 @@ fn authorize_sends_fresh_qr_codes_then_account_data() {
     assert_eq!(server.connections(), 1);
     // A logged-in instance reports itself authorized.
     let (status, body) = http_get(&server, &api_path("getStateInstance"));
-    assert_eq!(
-        (status, body.as_str()),
-        (200, r#"{"stateInstance":"authorized"}"#)
-    );
+    assert_eq!((status, body.as_str()), (200, r#"{"stateInstance":"authorized"}"#));
     let deadline = Instant::now() + Duration::from_secs(5);
     while server.sessions_finished() < 1 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
@@ -250,10 +212,7 @@ fn timeout_already_and_error_outcomes() {
     let session = read_session(&mut connect(&server));
     assert_eq!(session.frames.len(), 1);
     assert_eq!(session.last_type(), "alreadyLogged");
-    assert_eq!(
-        session.frames[0]["message"],
-        "instance account already authorized"
-    );
+    assert_eq!(session.frames[0]["message"], "instance account already authorized");
 
     let server = start(Scenario::Error("Instance is not found".into()));
     let session = read_session(&mut connect(&server));
@@ -286,11 +245,7 @@ fn reject_wrong_credentials_and_unknown_paths() {
     expect_http_error(&server, &ws_path(&o.instance, "wrongtoken"), 401);
     expect_http_error(&server, &ws_path("1101000002", &o.token), 401);
     expect_http_error(&server, "/somewhere/else", 404);
-    expect_http_error(
-        &server,
-        &format!("/waInstance{}/nope/{}", o.instance, o.token),
-        404,
-    );
+    expect_http_error(&server, &format!("/waInstance{}/nope/{}", o.instance, o.token), 404);
     assert_eq!(server.connections(), 0);
     let wrong = format!("/waInstance{}/getStateInstance/wrongtoken", o.instance);
     assert_eq!(http_get(&server, &wrong).0, 401);
@@ -298,21 +253,14 @@ fn reject_wrong_credentials_and_unknown_paths() {
     // Plain GET on the websocket path is a bad request, not a hang.
     assert_eq!(http_get(&server, &default_path()).0, 400);
     // And the right credentials still work.
-    assert_eq!(
-        read_session(&mut connect(&server)).last_type(),
-        "alreadyLogged"
-    );
+    assert_eq!(read_session(&mut connect(&server)).last_type(), "alreadyLogged");
     assert_eq!(server.connections(), 1);
 }
 
 #[test]
 fn state_and_logout_endpoints() {
-    let server = Server::start(Options {
-        scenario: Scenario::Already,
-        state: "blocked".into(),
-        ..Options::default()
-    })
-    .unwrap();
+    let server =
+        Server::start(Options { scenario: Scenario::Already, state: "blocked".into(), ..Options::default() }).unwrap();
     let (status, body) = http_get(&server, &api_path("getStateInstance"));
     assert_eq!(status, 200);
     let v: Value = serde_json::from_str(&body).unwrap();
@@ -346,10 +294,7 @@ fn tls_with_the_generated_ca() {
 
     // The certificate is valid for "localhost" too, and serves the HTTP API.
     let (status, body) = http_get(&server, &api_path("getStateInstance"));
-    assert_eq!(
-        (status, body.as_str()),
-        (200, r#"{"stateInstance":"authorized"}"#)
-    );
+    assert_eq!((status, body.as_str()), (200, r#"{"stateInstance":"authorized"}"#));
 
     // Without the CA the handshake fails (and the server shrugs it off).
     let plain = native_tls::TlsConnector::new().unwrap();
@@ -372,10 +317,7 @@ fn drop_cuts_the_first_connection_then_authorizes() {
     let first = read_session(&mut connect(&server));
     assert_eq!(first.qr_count(), 1);
     assert_eq!(check_qr_frames(&first), 1);
-    assert!(
-        !first.closed_cleanly,
-        "no close frame on the first connection"
-    );
+    assert!(!first.closed_cleanly, "no close frame on the first connection");
     assert_eq!(server.connections(), 1);
 
     let second = read_session(&mut connect(&server));
@@ -405,10 +347,7 @@ fn flood_sends_n_frames_back_to_back() {
 
 #[test]
 fn stop_is_prompt_with_clients_mid_session() {
-    let server = start(Scenario::Authorize {
-        qr: 5,
-        every: Duration::from_secs(30),
-    });
+    let server = start(Scenario::Authorize { qr: 5, every: Duration::from_secs(30) });
     let mut ws = connect(&server);
     assert!(matches!(ws.read().unwrap(), Message::Text(_)));
     // An idle client that never sends its request head.
@@ -419,21 +358,14 @@ fn stop_is_prompt_with_clients_mid_session() {
     std::thread::sleep(Duration::from_millis(50));
     let started = Instant::now();
     server.stop();
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "stop took {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(2), "stop took {:?}", started.elapsed());
     // The websocket client sees its connection end rather than hang.
     assert!(ws.read().is_err());
 }
 
 #[test]
 fn client_leaving_early_ends_the_session() {
-    let server = start(Scenario::Authorize {
-        qr: 100,
-        every: Duration::from_millis(20),
-    });
+    let server = start(Scenario::Authorize { qr: 100, every: Duration::from_millis(20) });
     let mut ws = connect(&server);
     assert!(matches!(ws.read().unwrap(), Message::Text(_)));
     ws.close(None).unwrap();
@@ -463,20 +395,12 @@ fn bad_input_is_answered_not_panicked_on() {
     assert!(out.starts_with("HTTP/1.1 431"), "{out:?}");
     // Upgrade without a key.
     let mut s = tcp(&server);
-    write!(
-        s,
-        "GET {} HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
-        default_path()
-    )
-    .unwrap();
+    write!(s, "GET {} HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", default_path()).unwrap();
     let mut out = String::new();
     let _ = s.read_to_string(&mut out);
     assert!(out.starts_with("HTTP/1.1 400"), "{out:?}");
     // Still serving.
-    assert_eq!(
-        read_session(&mut connect(&server)).last_type(),
-        "alreadyLogged"
-    );
+    assert_eq!(read_session(&mut connect(&server)).last_type(), "alreadyLogged");
 }
 
 #[test]
@@ -493,13 +417,7 @@ fn default_options() {
     let o = Options::default();
     assert_eq!(o.instance, "1101000001");
     assert!(o.token.len() >= 40 && o.token.chars().all(|c| c.is_ascii_alphanumeric()));
-    assert_eq!(
-        o.scenario,
-        Scenario::Authorize {
-            qr: 3,
-            every: Duration::from_secs(1)
-        }
-    );
+    assert_eq!(o.scenario, Scenario::Authorize { qr: 3, every: Duration::from_secs(1) });
     assert!(!o.tls);
     assert_eq!(o.port, 0);
     assert_eq!(o.state, "authorized");
@@ -507,20 +425,15 @@ fn default_options() {
 
 #[test]
 fn drop_over_tls_and_concurrent_sessions() {
-    let server = Server::start(Options {
-        scenario: Scenario::Drop { qr: 1, every: FAST },
-        tls: true,
-        ..Options::default()
-    })
-    .unwrap();
+    let server =
+        Server::start(Options { scenario: Scenario::Drop { qr: 1, every: FAST }, tls: true, ..Options::default() })
+            .unwrap();
     let first = read_session(&mut connect(&server));
     assert_eq!(first.qr_count(), 1);
     assert!(!first.closed_cleanly);
     // Several clients at once each get their whole session.
     let sessions: Vec<Session> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..6)
-            .map(|_| scope.spawn(|| read_session(&mut connect(&server))))
-            .collect();
+        let handles: Vec<_> = (0..6).map(|_| scope.spawn(|| read_session(&mut connect(&server)))).collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for session in &sessions {

@@ -29,7 +29,10 @@ fn authorized_reports_each_qr_and_the_account_then_removes_the_file() {
     assert_eq!(ev[0]["url"], format!("ws://127.0.0.1:{}/waInstance{INSTANCE}/scanqrcode/***", srv.port));
     assert_eq!(ev[0]["attempt"], 1);
     assert_eq!((ev[2]["n"].clone(), ev[3]["n"].clone()), (json!(1), json!(2)));
-    assert_eq!((ev[2]["path"].clone(), ev[2]["width"].clone(), ev[2]["height"].clone()), (json!("qr.png"), json!(264), json!(264)));
+    assert_eq!(
+        (ev[2]["path"].clone(), ev[2]["width"].clone(), ev[2]["height"].clone()),
+        (json!("qr.png"), json!(264), json!(264))
+    );
     assert_eq!(
         ev[4],
         json!({"event":"authorized","wid":"79001234567@c.us","pushname":"Ann","proxy":"","webhookUrl":"https://h/x","exit_code":0})
@@ -72,7 +75,10 @@ fn outcome_of(frame: &'static str, args: &[&str]) -> Run {
 #[test]
 fn outcomes_and_their_exit_codes() {
     let run = outcome_of(r#"{"type":"alreadyLogged","message":"instance account already authorized"}"#, &["--json"]);
-    assert_eq!(run.last(), json!({"event":"already_authorized","message":"instance account already authorized","exit_code":0}));
+    assert_eq!(
+        run.last(),
+        json!({"event":"already_authorized","message":"instance account already authorized","exit_code":0})
+    );
     let run = outcome_of(r#"{"type":"timeoutExpired","message":"x"}"#, &["--json"]);
     assert_eq!(run.last(), json!({"event":"timeout","source":"server","exit_code":1}));
     assert_eq!(run.code, 1);
@@ -132,7 +138,8 @@ fn refused_first_connection_is_retried_three_times_then_75() {
     assert_eq!(run.code, 75, "{run:?}");
     let names = run.names();
     assert_eq!(names.iter().filter(|n| *n == "connecting").count(), 4, "{names:?}");
-    let delays: Vec<_> = run.events().iter().filter(|e| e["event"] == "reconnecting").map(|e| e["delay_s"].clone()).collect();
+    let delays: Vec<_> =
+        run.events().iter().filter(|e| e["event"] == "reconnecting").map(|e| e["delay_s"].clone()).collect();
     assert_eq!(delays, [json!(1), json!(2), json!(4)]);
     assert_eq!(run.last()["kind"], "network");
 }
@@ -150,9 +157,15 @@ fn a_dropped_connection_is_reopened_and_numbering_goes_on() {
     });
     let run = run_in(&scratch("drop"), &srv.url(), &["--json"]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(run.names(), ["connecting", "connected", "qr", "reconnecting", "connecting", "connected", "qr", "authorized"]);
+    assert_eq!(
+        run.names(),
+        ["connecting", "connected", "qr", "reconnecting", "connecting", "connected", "qr", "authorized"]
+    );
     let ev = run.events();
-    assert_eq!((ev[3]["delay_s"].clone(), ev[4]["attempt"].clone(), ev[6]["n"].clone()), (json!(1), json!(2), json!(2)));
+    assert_eq!(
+        (ev[3]["delay_s"].clone(), ev[4]["attempt"].clone(), ev[6]["n"].clone()),
+        (json!(1), json!(2), json!(2))
+    );
 }
 
 #[test]
@@ -375,7 +388,10 @@ fn signal_ends_the_session(sig: i32, code: i32) {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(code));
     let last: serde_json::Value = serde_json::from_str(rest.lines().last().unwrap()).unwrap();
-    assert_eq!((last["event"].clone(), last["kind"].clone(), last["exit_code"].clone()), (json!("failed"), json!("interrupted"), json!(code)));
+    assert_eq!(
+        (last["event"].clone(), last["kind"].clone(), last["exit_code"].clone()),
+        (json!("failed"), json!("interrupted"), json!(code))
+    );
     assert!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), "no close frame");
     assert_eq!(files_in(&dir), Vec::<String>::new());
 }
@@ -456,4 +472,3 @@ fn help_and_version() {
     let run = finish(command(&dir, "", &["-V"]).spawn().unwrap(), Duration::from_secs(10));
     assert!(run.stdout.starts_with("scanqr "));
 }
-

@@ -74,7 +74,10 @@ pub fn send_qr(ws: &mut WebSocket<TcpStream>, png: &[u8]) {
 }
 
 pub fn account(ws: &mut WebSocket<TcpStream>) {
-    text(ws, r#"{"type":"accountData","message":{"wid":"79001234567@c.us","pushname":"Ann","proxy":"","webhookUrl":"https://h/x"}}"#);
+    text(
+        ws,
+        r#"{"type":"accountData","message":{"wid":"79001234567@c.us","pushname":"Ann","proxy":"","webhookUrl":"https://h/x"}}"#,
+    );
 }
 
 /// Keep the socket open, answering pings, until the client goes away or `max` passes.
