@@ -3,7 +3,7 @@
 use crate::report::Reporter;
 use crate::terminal::Style;
 use crate::url::{check_instance, Endpoint, Token};
-use crate::{session, signal, Error};
+use crate::{instance, session, signal, Error};
 use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -28,11 +28,18 @@ pub struct Config {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub ca_file: Option<PathBuf>,
+    pub on_qr: Option<String>,
+    pub on_done: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
+    /// The QR login session (no subcommand).
     Session,
+    /// `scanqr state`: print stateInstance.
+    State,
+    /// `scanqr logout`.
+    Logout,
 }
 
 /// What the command line asked for.
@@ -61,6 +68,8 @@ pub fn main() -> i32 {
             let mut rep = Reporter::new(cfg.json, cfg.quiet, cfg.terminal, cfg.token.secret());
             match cfg.command {
                 Command::Session => session::run(&cfg, &mut rep),
+                Command::State => instance::state(&cfg, &mut rep),
+                Command::Logout => instance::logout(&cfg, &mut rep),
             }
         }
         Err(e) => {
@@ -104,6 +113,10 @@ pub fn parse(args: Vec<OsString>, env: &dyn Fn(&str) -> Option<String>) -> Resul
             "--timeout" => o.timeout = Some(seconds("--timeout", &value()?)?),
             "--connect-timeout" => o.connect_timeout = Some(seconds("--connect-timeout", &value()?)?),
             "--ca-file" => o.ca_file = Some(value()?.into()),
+            "--on-qr" => o.on_qr = Some(value()?),
+            "--on-done" => o.on_done = Some(value()?),
+            "state" if o.command.is_none() => o.command = Some(Command::State),
+            "logout" if o.command.is_none() => o.command = Some(Command::Logout),
             _ if inline.is_none() && !flag.starts_with('-') => {
                 return Err(Error::Usage(format!("unexpected argument {flag:?}")));
             }
@@ -130,6 +143,9 @@ struct Raw {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     ca_file: Option<PathBuf>,
+    on_qr: Option<String>,
+    on_done: Option<String>,
+    command: Option<Command>,
 }
 
 impl Raw {
@@ -157,7 +173,7 @@ impl Raw {
         };
         let color = env("NO_COLOR").is_none();
         Ok(Config {
-            command: Command::Session,
+            command: self.command.unwrap_or(Command::Session),
             instance,
             token,
             endpoint,
@@ -170,6 +186,8 @@ impl Raw {
             timeout: self.timeout.unwrap_or(Duration::from_secs(120)),
             connect_timeout: self.connect_timeout.unwrap_or(Duration::from_secs(10)),
             ca_file: self.ca_file,
+            on_qr: self.on_qr,
+            on_done: self.on_done,
         })
     }
 }

@@ -4,6 +4,7 @@
 use crate::cli::Config;
 use crate::connect::{self, Stream, Tls, TICK};
 use crate::files::QrFiles;
+use crate::hooks::Hooks;
 use crate::message::{self, Message};
 use crate::report::{Outcome, Reporter};
 use crate::{image, qr, signal, terminal, Error};
@@ -27,6 +28,7 @@ struct Session<'a> {
     cfg: &'a Config,
     rep: &'a mut Reporter,
     files: QrFiles,
+    hooks: Hooks,
     deadline: Instant,
     n: u64,
 }
@@ -37,11 +39,15 @@ pub fn run(cfg: &Config, rep: &mut Reporter) -> i32 {
         cfg,
         deadline: Instant::now() + cfg.timeout,
         files: QrFiles::new(cfg.out.clone(), cfg.keep),
+        hooks: Hooks::new(cfg.on_qr.clone(), cfg.on_done.clone(), &cfg.instance),
         rep,
         n: 0,
     };
     let outcome = s.connect_loop();
+    // Hooks copying a QR file get their chance before the files go.
+    s.hooks.drain(s.rep);
     s.files.cleanup();
+    s.hooks.done(outcome.event(), outcome.exit_code(), s.rep);
     s.rep.outcome(&outcome)
 }
 
@@ -103,6 +109,7 @@ impl Session<'_> {
             if Instant::now() >= self.deadline {
                 return close(ws, End::Outcome(Outcome::Timeout { server: false }));
             }
+            self.hooks.poll(self.rep);
             match ws.read() {
                 Ok(msg) => {
                     last_frame = Instant::now();
@@ -179,6 +186,7 @@ impl Session<'_> {
                 )),
             }
         }
+        self.hooks.qr(self.n, &path, self.rep);
         Ok(())
     }
 }

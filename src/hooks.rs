@@ -1,0 +1,130 @@
+//! `--on-qr` and `--on-done`: shell commands run for each QR and at the end.
+//!
+//! Invariant: hooks never see the token (API_TOKEN_INSTANCE is removed from
+//! their environment), never block the session loop, and none outlives the
+//! process: each runs in its own process group, killed at 30 s or at the end.
+
+use crate::report::Reporter;
+use std::os::fd::AsFd;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A hook running longer than this is killed and reported.
+pub const HOOK_LIMIT: Duration = Duration::from_secs(30);
+/// At the end of a session, `--on-qr` hooks still running get this long.
+pub const DRAIN: Duration = Duration::from_secs(5);
+
+#[derive(Debug)]
+struct Running {
+    child: Child,
+    what: String,
+    started: Instant,
+}
+
+#[derive(Debug, Default)]
+pub struct Hooks {
+    on_qr: Option<String>,
+    on_done: Option<String>,
+    instance: String,
+    running: Vec<Running>,
+}
+
+impl Hooks {
+    pub fn new(on_qr: Option<String>, on_done: Option<String>, instance: &str) -> Hooks {
+        Hooks { on_qr, on_done, instance: instance.to_string(), running: Vec::new() }
+    }
+
+    /// Start `--on-qr` for QR `n` without waiting for it.
+    pub fn qr(&mut self, n: u64, path: &Path, rep: &mut Reporter) {
+        let Some(cmd) = &self.on_qr else { return };
+        let mut command = self.command(cmd);
+        command.env("SCANQR_FILE", path).env("SCANQR_N", n.to_string());
+        let what = format!("--on-qr hook for QR {n}");
+        match command.spawn() {
+            Ok(child) => self.running.push(Running { child, what, started: Instant::now() }),
+            Err(e) => rep.warning(&format!("{what} could not start: {e}")),
+        }
+    }
+
+    /// Reap finished hooks and kill those over [`HOOK_LIMIT`], with a warning for each failure.
+    pub fn poll(&mut self, rep: &mut Reporter) {
+        self.running.retain_mut(|r| !reap(r, HOOK_LIMIT, rep));
+    }
+
+    /// Wait up to [`DRAIN`] for running hooks, then kill the rest.
+    pub fn drain(&mut self, rep: &mut Reporter) {
+        let until = Instant::now() + DRAIN;
+        while !self.running.is_empty() && Instant::now() < until {
+            self.poll(rep);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        for mut r in self.running.drain(..) {
+            kill(&mut r.child);
+            rep.warning(&format!("{} was still running at the end of the session; killed", r.what));
+        }
+    }
+
+    /// Run `--on-done` to its end (at most [`HOOK_LIMIT`]).
+    pub fn done(&mut self, outcome: &str, exit_code: i32, rep: &mut Reporter) {
+        let Some(cmd) = &self.on_done else { return };
+        let mut command = self.command(cmd);
+        command.env("SCANQR_OUTCOME", outcome).env("SCANQR_EXIT", exit_code.to_string());
+        let what = "--on-done hook".to_string();
+        let mut r = match command.spawn() {
+            Ok(child) => Running { child, what, started: Instant::now() },
+            Err(e) => return rep.warning(&format!("{what} could not start: {e}")),
+        };
+        while !reap(&mut r, HOOK_LIMIT, rep) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn command(&self, cmd: &str) -> Command {
+        let mut c = Command::new("/bin/sh");
+        c.arg("-c").arg(cmd).env_remove("API_TOKEN_INSTANCE").env("SCANQR_INSTANCE", &self.instance);
+        // A hook's output goes to stderr, so stdout stays ours (pure JSON with --json).
+        let stdout = std::io::stderr().as_fd().try_clone_to_owned().map(Stdio::from).unwrap_or_else(|_| Stdio::null());
+        c.stdin(Stdio::null()).stdout(stdout).process_group(0);
+        c
+    }
+}
+
+impl Drop for Hooks {
+    fn drop(&mut self) {
+        for mut r in self.running.drain(..) {
+            kill(&mut r.child);
+        }
+    }
+}
+
+/// `true` when the hook is over: finished (warned about if it failed) or killed for running too long.
+fn reap(r: &mut Running, limit: Duration, rep: &mut Reporter) -> bool {
+    match r.child.try_wait() {
+        Ok(Some(status)) if status.success() => true,
+        Ok(Some(status)) => {
+            rep.warning(&format!("{} failed ({status})", r.what));
+            true
+        }
+        Ok(None) if r.started.elapsed() >= limit => {
+            kill(&mut r.child);
+            rep.warning(&format!("{} ran over {} s; killed", r.what, limit.as_secs()));
+            true
+        }
+        Ok(None) => false,
+        Err(e) => {
+            rep.warning(&format!("{} could not be waited for: {e}", r.what));
+            true
+        }
+    }
+}
+
+/// Kill the hook's whole process group, so `sh -c "a; b"` leaves nothing behind.
+fn kill(child: &mut Child) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid signals the group we created for this child.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+    }
+    let _ = child.wait();
+}

@@ -1,0 +1,206 @@
+//! A minimal HTTP/1.1 GET for `scanqr state` and `scanqr logout`, over the
+//! same TCP/TLS code as the websocket. Response parsing is pure.
+
+use crate::connect::{self, Tls};
+use crate::url::Endpoint;
+use crate::{signal, Error};
+use std::io::{Read, Write};
+use std::time::Instant;
+
+/// Bodies over this are refused.
+pub const MAX_BODY: usize = 64 * 1024;
+const MAX_HEAD: usize = 16 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// What the bytes so far amount to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parse {
+    Done(Response),
+    /// More bytes needed; `at_eof` said whether the peer has closed.
+    Incomplete,
+}
+
+/// GET `path` (secret: it holds the token) and return the response.
+pub fn get(ep: &Endpoint, tls: &Tls, path: &str, connect_by: Instant, deadline: Instant) -> Result<Response, Error> {
+    let mut stream = connect::transport(ep, tls, connect_by.min(deadline))?;
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: scanqr/{}\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
+        ep.host_header(),
+        env!("CARGO_PKG_VERSION")
+    );
+    let host = &ep.host;
+    let lost = |e: std::io::Error| Error::Network(format!("connection to {host} lost during the request: {e}"));
+    write_all(&mut stream, request.as_bytes(), deadline).map_err(lost)?;
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        if let Some(sig) = signal::pending() {
+            return Err(Error::Interrupted(sig));
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::Network(format!("{host} did not answer in time")));
+        }
+        let at_eof = match stream.read(&mut buf) {
+            Ok(0) => true,
+            Ok(n) => {
+                raw.extend_from_slice(buf.get(..n).unwrap_or_default());
+                false
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(lost(e)),
+        };
+        match parse(&raw, at_eof) {
+            Ok(Parse::Done(r)) => return Ok(r),
+            Ok(Parse::Incomplete) if at_eof => {
+                return Err(Error::Network(format!("{host} closed the connection mid-response")))
+            }
+            Ok(Parse::Incomplete) => {}
+            Err(why) => return Err(Error::Protocol(format!("{host} sent a bad HTTP response: {why}"))),
+        }
+    }
+}
+
+fn write_all(stream: &mut impl Write, mut bytes: &[u8], deadline: Instant) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        match stream.write(bytes) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && Instant::now() < deadline => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    stream.flush()
+}
+
+/// Parse a response from the bytes read so far: `Content-Length`, chunked, or
+/// to the end of the stream. Errors name what is wrong.
+pub fn parse(raw: &[u8], at_eof: bool) -> Result<Parse, String> {
+    let Some(head_end) = find(raw, b"\r\n\r\n") else {
+        return if raw.len() > MAX_HEAD { Err("header over 16 KiB".into()) } else { Ok(Parse::Incomplete) };
+    };
+    let head = std::str::from_utf8(raw.get(..head_end).unwrap_or_default()).map_err(|_| "header is not text")?;
+    let rest = raw.get(head_end + 4..).unwrap_or_default();
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let mut parts = status_line.splitn(3, ' ');
+    let (version, code) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+    if !version.starts_with("HTTP/1.") {
+        return Err("not an HTTP/1.x status line".into());
+    }
+    let status = code.parse::<u16>().ok().filter(|s| (100..1000).contains(s)).ok_or("bad status code")?;
+    let (mut length, mut chunked) = (None, false);
+    for line in lines {
+        let (name, value) = line.split_once(':').ok_or("header line without a colon")?;
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("content-length") {
+            length = Some(value.parse::<usize>().map_err(|_| "bad Content-Length")?);
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            chunked = value.to_ascii_lowercase().contains("chunked");
+        }
+    }
+    let body = if chunked {
+        match dechunk(rest)? {
+            Some(body) => body,
+            None => return Ok(Parse::Incomplete),
+        }
+    } else if let Some(n) = length {
+        if n > MAX_BODY {
+            return Err(format!("body of {n} bytes is over the 64 KiB limit"));
+        }
+        match rest.get(..n) {
+            Some(body) => body.to_vec(),
+            None => return Ok(Parse::Incomplete),
+        }
+    } else if at_eof {
+        rest.to_vec()
+    } else {
+        return if rest.len() > MAX_BODY { Err("body over the 64 KiB limit".into()) } else { Ok(Parse::Incomplete) };
+    };
+    if body.len() > MAX_BODY {
+        return Err("body over the 64 KiB limit".into());
+    }
+    Ok(Parse::Done(Response { status, body }))
+}
+
+/// A chunked body, or `None` while incomplete.
+fn dechunk(mut rest: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    let mut body = Vec::new();
+    loop {
+        let Some(line_end) = find(rest, b"\r\n") else { return Ok(None) };
+        let line = std::str::from_utf8(rest.get(..line_end).unwrap_or_default()).map_err(|_| "bad chunk size")?;
+        let size_text = line.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size_text, 16).map_err(|_| "bad chunk size")?;
+        if body.len().saturating_add(size) > MAX_BODY {
+            return Err("body over the 64 KiB limit".into());
+        }
+        rest = rest.get(line_end + 2..).unwrap_or_default();
+        if size == 0 {
+            return Ok(Some(body));
+        }
+        let Some(chunk) = rest.get(..size) else { return Ok(None) };
+        body.extend_from_slice(chunk);
+        match rest.get(size..size + 2) {
+            Some(b"\r\n") => rest = rest.get(size + 2..).unwrap_or_default(),
+            Some(_) => return Err("chunk not followed by CRLF".into()),
+            None => return Ok(None),
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn done(raw: &str, eof: bool) -> Response {
+        match parse(raw.as_bytes(), eof) {
+            Ok(Parse::Done(r)) => r,
+            other => panic!("{raw:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn content_length_chunked_and_eof_bodies() {
+        let r = done("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", false);
+        assert_eq!((r.status, r.body.as_slice()), (200, &b"hello"[..]));
+        let r = done("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n", false);
+        assert_eq!(r.body, b"hello");
+        assert_eq!(done("HTTP/1.0 401 Unauthorized\r\n\r\nno", true).status, 401);
+    }
+
+    #[test]
+    fn incomplete_until_whole() {
+        let full = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+        for cut in 0..full.len() - 2 {
+            assert_eq!(parse(&full.as_bytes()[..cut], false), Ok(Parse::Incomplete), "cut at {cut}");
+        }
+        assert_eq!(parse(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort", false), Ok(Parse::Incomplete));
+    }
+
+    #[test]
+    fn malformed_and_oversized_are_errors() {
+        for bad in [
+            "SMTP 220 hi\r\n\r\n",
+            "HTTP/1.1 abc OK\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nbroken\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 65537\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10001\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n",
+        ] {
+            assert!(parse(bad.as_bytes(), true).is_err(), "{bad:?}");
+        }
+        assert!(parse(&vec![b'a'; MAX_HEAD + 1], false).is_err());
+    }
+}
