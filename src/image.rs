@@ -44,7 +44,10 @@ impl std::fmt::Display for ImageError {
         match self {
             ImageError::NotPng => write!(f, "not a PNG image"),
             ImageError::TooLarge { width, height } => {
-                write!(f, "PNG of {width}x{height} pixels is over the {MAX_SIDE}x{MAX_SIDE} limit")
+                write!(
+                    f,
+                    "PNG of {width}x{height} pixels is over the {MAX_SIDE}x{MAX_SIDE} limit"
+                )
             }
             ImageError::Corrupt(why) => write!(f, "PNG could not be decoded: {why}"),
         }
@@ -188,6 +191,9 @@ mod tests {
     fn short_input_is_not_png() {
         assert_eq!(decode_png(b""), Err(ImageError::NotPng));
         assert_eq!(decode_png(&SIGNATURE[..7]), Err(ImageError::NotPng));
-        assert!(matches!(decode_png(&SIGNATURE), Err(ImageError::Corrupt(_))));
+        assert!(matches!(
+            decode_png(&SIGNATURE),
+            Err(ImageError::Corrupt(_))
+        ));
     }
 }

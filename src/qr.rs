@@ -64,9 +64,13 @@ pub fn read_modules(img: &Gray) -> Result<Modules, String> {
             img.width, img.height
         ));
     }
-    let threshold = otsu(&img.pixels).ok_or("image is blank: no dark and light areas to tell apart")?;
+    let threshold =
+        otsu(&img.pixels).ok_or("image is blank: no dark and light areas to tell apart")?;
     let bin = Binary::new(img, threshold);
     let finders = find_finders(&bin);
+    if std::env::var("QR_DEBUG").is_ok() {
+        eprintln!("threshold {threshold} finders {finders:?}");
+    }
     if finders.is_empty() {
         return Err("no QR finder patterns found".into());
     }
@@ -113,7 +117,11 @@ fn otsu(pixels: &[u8]) -> Option<u8> {
         return None;
     }
     let total = pixels.len() as f64;
-    let sum_all: f64 = hist.iter().enumerate().map(|(i, &c)| i as f64 * c as f64).sum();
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| i as f64 * c as f64)
+        .sum();
     let (mut w0, mut sum0) = (0f64, 0f64);
     let (mut best, mut best_t) = (-1f64, lo);
     for (t, &c) in hist.iter().enumerate().take(hi) {
@@ -209,7 +217,13 @@ fn cross_check(
     horizontal: bool,
     max_total: usize,
 ) -> Option<(f32, usize)> {
-    let at = |p: isize| if horizontal { bin.at(p, y) } else { bin.at(x, p) };
+    let at = |p: isize| {
+        if horizontal {
+            bin.at(p, y)
+        } else {
+            bin.at(x, p)
+        }
+    };
     let len = if horizontal { bin.w } else { bin.h } as isize;
     let pos0 = if horizontal { x } else { y };
     if !at(pos0) {
@@ -282,8 +296,7 @@ fn find_finders(bin: &Binary) -> Vec<Finder> {
             if (v_total as f32 - h_total as f32).abs() > 0.4 * h_total as f32 {
                 continue;
             }
-            let Some((cx2, h_total2)) =
-                cross_check(bin, cx, cy.floor() as isize, true, max_total)
+            let Some((cx2, h_total2)) = cross_check(bin, cx, cy.floor() as isize, true, max_total)
             else {
                 continue;
             };
@@ -398,66 +411,192 @@ fn score_triple(a: Finder, b: Finder, c: Finder) -> Option<(f32, Corners)> {
     }
     let count_bonus = 1.0 / (1.0 + (a.count + b.count + c.count) as f32);
     let score = cos.abs() + sides + (mmax / mmin - 1.0) + count_bonus;
-    Some((
-        score,
-        Corners {
-            tl,
-            tr,
-            bl,
-            module,
-        },
-    ))
+    Some((score, Corners { tl, tr, bl, module }))
 }
 
 // ---------------------------------------------------------------- sampling
 
-/// Read the symbol whose finders are `c`.
-fn read_symbol(img: &Gray, bin: &Binary, c: &Corners) -> Result<Modules, String> {
-    let lu = dist2(c.tl, c.tr).sqrt();
-    let lv = dist2(c.tl, c.bl).sqrt();
-    // Unit module steps along the code's rows (x) and columns (y), from the
-    // finder sizes: good enough to find the timing patterns.
-    let ex = ((c.tr.x - c.tl.x) / lu * c.module, (c.tr.y - c.tl.y) / lu * c.module);
-    let ey = ((c.bl.x - c.tl.x) / lv * c.module, (c.bl.y - c.tl.y) / lv * c.module);
-    // Row 6 from the top-left finder to the top-right one, and column 6
-    // from the top-left finder to the bottom-left one.
-    let row6 = count_dark_runs(
-        bin,
-        (c.tl.x + 3.0 * ey.0, c.tl.y + 3.0 * ey.1),
-        (c.tr.x + 3.0 * ey.0, c.tr.y + 3.0 * ey.1),
-    );
-    let col6 = count_dark_runs(
-        bin,
-        (c.tl.x + 3.0 * ex.0, c.tl.y + 3.0 * ex.1),
-        (c.bl.x + 3.0 * ex.0, c.bl.y + 3.0 * ex.1),
-    );
-    // Finder bottom edge, (size - 15) / 2 timing modules, finder edge.
-    let from_timing = |runs: usize| 2 * runs + 11;
-    let (nh, nv) = (from_timing(row6), from_timing(col6));
-    let from_span = (lu + lv) / 2.0 / c.module + 7.0;
+/// Where the modules are: module (i, j) has its centre at
+/// `origin + (a + b * (i + 0.5)) * ux + (c + d * (j + 0.5)) * uy`.
+#[derive(Debug, Clone, Copy)]
+struct Grid {
+    origin: (f32, f32),
+    ux: (f32, f32),
+    uy: (f32, f32),
+    a: f32,
+    b: f32,
+    c: f32,
+    d: f32,
+}
 
-    let mut sizes: Vec<usize> = Vec::new();
-    if nh == nv {
-        sizes.push(nh);
-    } else {
-        sizes.push(nh);
-        sizes.push(nv);
+impl Grid {
+    /// The grid an `n`-module code has if its finder centres (module
+    /// coordinate 3.5 from their outer edges) are exactly where measured.
+    fn from_finders(k: &Corners, n: usize) -> Grid {
+        let span = (n - 7) as f32;
+        let (lu, lv) = (dist2(k.tl, k.tr).sqrt(), dist2(k.tl, k.bl).sqrt());
+        let (b, d) = (lu / span, lv / span);
+        Grid {
+            origin: (k.tl.x, k.tl.y),
+            ux: unit(k.tl, k.tr),
+            uy: unit(k.tl, k.bl),
+            a: -3.5 * b,
+            b,
+            c: -3.5 * d,
+            d,
+        }
     }
-    // Nearest sizes of the form 17 + 4v to the finder-distance estimate,
-    // in case smoothing blurred a timing pattern.
+
+    fn centre(&self, i: usize, j: usize) -> (f32, f32) {
+        let s = self.a + self.b * (i as f32 + 0.5);
+        let t = self.c + self.d * (j as f32 + 0.5);
+        (
+            self.origin.0 + s * self.ux.0 + t * self.uy.0,
+            self.origin.1 + s * self.ux.1 + t * self.uy.1,
+        )
+    }
+}
+
+fn unit(from: Finder, to: Finder) -> (f32, f32) {
+    let l = dist2(from, to).sqrt().max(f32::MIN_POSITIVE);
+    ((to.x - from.x) / l, (to.y - from.y) / l)
+}
+
+/// A timing pattern measured along a line: the module count it implies and
+/// the fitted position of module boundary `x` along the line, `a + b * x`.
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    n: usize,
+    a: f32,
+    b: f32,
+}
+
+/// Measure the timing pattern on the line from `from` (a finder centre
+/// moved 3 modules to its outer edge row/column) along unit `dir` for `len`
+/// pixels, to the centre of the other finder's edge. Each light/dark edge
+/// is found to a fraction of a pixel, and boundary `7 + k` is fitted to the
+/// k-th edge. `None` when the line does not look like a timing pattern.
+fn measure_timing(
+    img: &Gray,
+    threshold: u8,
+    from: (f32, f32),
+    dir: (f32, f32),
+    len: f32,
+) -> Option<Timing> {
+    const STEP: f32 = 0.25;
+    let thr = f32::from(threshold) + 0.5;
+    let steps = ((len / STEP).ceil() as usize).min(40_000);
+    let at = |k: usize| {
+        let t = k as f32 * STEP;
+        bilinear(img, from.0 + dir.0 * t, from.1 + dir.1 * t)
+    };
+    let mut prev = at(0);
+    if prev > thr {
+        return None;
+    }
+    let mut edges: Vec<f32> = Vec::new();
+    for k in 1..=steps {
+        let g = at(k);
+        if (g > thr) != (prev > thr) {
+            let frac = (thr - prev) / (g - prev);
+            edges.push((k as f32 - 1.0 + frac) * STEP);
+        }
+        prev = g;
+    }
+    if prev > thr || edges.len() < 8 || edges.len() % 2 != 0 {
+        return None;
+    }
+    let n = edges.len() + 13;
+    // Least squares: edge k is module boundary 7 + k.
+    let cnt = edges.len() as f32;
+    let (mut sx, mut sy, mut sxx, mut sxy) = (0f32, 0f32, 0f32, 0f32);
+    for (k, &t) in edges.iter().enumerate() {
+        let x = 7.0 + k as f32;
+        sx += x;
+        sy += t;
+        sxx += x * x;
+        sxy += x * t;
+    }
+    let den = cnt * sxx - sx * sx;
+    if den <= 0.0 {
+        return None;
+    }
+    let b = (cnt * sxy - sx * sy) / den;
+    let a = (sy - b * sx) / cnt;
+    if b < 0.75 {
+        return None;
+    }
+    let worst = edges
+        .iter()
+        .enumerate()
+        .map(|(k, &t)| (t - (a + b * (7.0 + k as f32))).abs())
+        .fold(0f32, f32::max);
+    if worst > 0.45 * b {
+        return None;
+    }
+    Some(Timing { n, a, b })
+}
+
+/// Read the symbol whose finders are `k`.
+fn read_symbol(img: &Gray, bin: &Binary, k: &Corners) -> Result<Modules, String> {
+    let lu = dist2(k.tl, k.tr).sqrt();
+    let lv = dist2(k.tl, k.bl).sqrt();
+    let (ux, uy) = (unit(k.tl, k.tr), unit(k.tl, k.bl));
+    let m = k.module;
+    // Row 6 runs from under the top-left finder's centre to under the
+    // top-right one's; column 6 likewise to the bottom-left finder.
+    let row6 = measure_timing(
+        img,
+        bin.threshold,
+        (k.tl.x + 3.0 * m * uy.0, k.tl.y + 3.0 * m * uy.1),
+        ux,
+        lu,
+    );
+    let col6 = measure_timing(
+        img,
+        bin.threshold,
+        (k.tl.x + 3.0 * m * ux.0, k.tl.y + 3.0 * m * ux.1),
+        uy,
+        lv,
+    );
+    let from_span = (lu + lv) / 2.0 / m + 7.0;
+
+    // Candidate (size, grid) pairs, most trusted first.
+    let mut tries: Vec<(usize, Option<Grid>)> = Vec::new();
+    if let (Some(h), Some(v)) = (row6, col6) {
+        if h.n == v.n {
+            tries.push((
+                h.n,
+                Some(Grid {
+                    origin: (k.tl.x, k.tl.y),
+                    ux,
+                    uy,
+                    a: h.a,
+                    b: h.b,
+                    c: v.a,
+                    d: v.b,
+                }),
+            ));
+        }
+    }
+    for t in [row6, col6].into_iter().flatten() {
+        tries.push((t.n, None));
+    }
+    // Sizes of the form 17 + 4v nearest the finder-distance estimate, in
+    // case smoothing blurred a timing pattern.
     let v_est = ((from_span - 17.0) / 4.0).round() as isize;
     for v in [v_est, v_est - 1, v_est + 1] {
         if v >= 1 {
-            sizes.push(17 + 4 * v as usize);
+            tries.push((17 + 4 * v as usize, None));
         }
     }
-    let mut seen = Vec::new();
+    let mut seen: Vec<(usize, bool)> = Vec::new();
     let mut first_err: Option<String> = None;
-    for n in sizes {
-        if seen.contains(&n) {
+    for (n, grid) in tries {
+        if seen.contains(&(n, grid.is_some())) {
             continue;
         }
-        seen.push(n);
+        seen.push((n, grid.is_some()));
         if !valid_size(n) {
             first_err.get_or_insert_with(|| {
                 format!("module count {n} is not 17+4v for a version v from 1 to 40")
@@ -473,9 +612,13 @@ fn read_symbol(img: &Gray, bin: &Binary, c: &Corners) -> Result<Modules, String>
             });
             continue;
         }
-        let m = sample(img, bin.threshold, c, n);
-        match check(&m) {
-            Ok(()) => return Ok(m),
+        let grid = grid.unwrap_or_else(|| Grid::from_finders(k, n));
+        let modules = sample(bin, &grid, n);
+        if std::env::var("QR_DEBUG").is_ok() {
+            eprintln!("size {n} grid {grid:?} check {:?}", check(&modules));
+        }
+        match check(&modules) {
+            Ok(()) => return Ok(modules),
             Err(e) => {
                 first_err.get_or_insert(e);
             }
@@ -488,40 +631,13 @@ fn valid_size(n: usize) -> bool {
     (MIN_SIZE..=MAX_SIZE).contains(&n) && (n - MIN_SIZE) % 4 == 0
 }
 
-/// Count the dark runs met on the straight line from `a` to `b`.
-fn count_dark_runs(bin: &Binary, a: (f32, f32), b: (f32, f32)) -> usize {
-    let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
-    let steps = (len * 2.0).ceil().clamp(1.0, 20_000.0) as usize;
-    let mut runs = 0;
-    let mut prev = false;
-    for i in 0..=steps {
-        let t = i as f32 / steps as f32;
-        let x = a.0 + (b.0 - a.0) * t;
-        let y = a.1 + (b.1 - a.1) * t;
-        let d = bin.at(x.floor() as isize, y.floor() as isize);
-        if d && !prev {
-            runs += 1;
-        }
-        prev = d;
-    }
-    runs
-}
-
-/// Sample an `n`-module grid: module (i, j) has its centre at
-/// `tl + (i - 3) * ex + (j - 3) * ey`, with the steps taken from the finder
-/// centres, which are `n - 7` modules apart.
-fn sample(img: &Gray, threshold: u8, c: &Corners, n: usize) -> Modules {
-    let span = (n - 7) as f32;
-    let ex = ((c.tr.x - c.tl.x) / span, (c.tr.y - c.tl.y) / span);
-    let ey = ((c.bl.x - c.tl.x) / span, (c.bl.y - c.tl.y) / span);
+/// Sample an `n`-module grid: each module is the pixel under its centre.
+fn sample(bin: &Binary, grid: &Grid, n: usize) -> Modules {
     let mut dark = Vec::with_capacity(n * n);
     for j in 0..n {
-        let fj = j as f32 - 3.0;
         for i in 0..n {
-            let fi = i as f32 - 3.0;
-            let x = c.tl.x + fi * ex.0 + fj * ey.0;
-            let y = c.tl.y + fi * ex.1 + fj * ey.1;
-            dark.push(bilinear(img, x, y) <= f32::from(threshold));
+            let (x, y) = grid.centre(i, j);
+            dark.push(bin.at(x.floor() as isize, y.floor() as isize));
         }
     }
     Modules { size: n, dark }
@@ -582,7 +698,9 @@ fn check(m: &Modules) -> Result<(), String> {
         }
     }
     if !m.get(8, n - 8) {
-        return Err(format!("sampled {n}x{n} grid does not fit: dark module missing"));
+        return Err(format!(
+            "sampled {n}x{n} grid does not fit: dark module missing"
+        ));
     }
     let (f1, f2) = read_format_bits(m);
     let d = format_distance(f1).min(format_distance(f2));

@@ -42,9 +42,8 @@ pub fn render(m: &Modules, style: Style) -> String {
     let side = m.size + 2 * QUIET;
     // Is the module at (x, y) of the quiet-zoned square dark? Beyond the
     // square (the half line under an odd count) counts as light.
-    let dark = |x: usize, y: usize| -> bool {
-        x >= QUIET && y >= QUIET && m.get(x - QUIET, y - QUIET)
-    };
+    let dark =
+        |x: usize, y: usize| -> bool { x >= QUIET && y >= QUIET && m.get(x - QUIET, y - QUIET) };
     // Which modules get ink: dark ones in colour (black on white) and
     // inverted; light ones otherwise (qrencode's UTF8 convention).
     let ink_is_dark = style.color || style.invert;

@@ -137,7 +137,12 @@ fn check_fixture(f: &Fixture) -> Result<(), String> {
     if m.size != f.size {
         return Err(format!("read {} modules a side, want {}", m.size, f.size));
     }
-    let wrong = m.dark.iter().zip(&f.modules).filter(|(a, b)| a != b).count();
+    let wrong = m
+        .dark
+        .iter()
+        .zip(&f.modules)
+        .filter(|(a, b)| a != b)
+        .count();
     if wrong > 0 {
         return Err(format!("{wrong} modules differ from the encoder's"));
     }
@@ -182,7 +187,10 @@ fn qr_corpus_reads_bit_for_bit_and_redraws_decodably() {
         assert!(specs.iter().any(|s| s.version == v), "version {v}");
     }
     for s in 1..=12 {
-        assert!(specs.iter().any(|x| x.canvas == Canvas::Scale(s)), "scale {s}");
+        assert!(
+            specs.iter().any(|x| x.canvas == Canvas::Scale(s)),
+            "scale {s}"
+        );
     }
     for b in 0..=8 {
         assert!(specs.iter().any(|x| x.border == b), "border {b}");
@@ -214,8 +222,7 @@ fn qr_corpus_reads_bit_for_bit_and_redraws_decodably() {
 fn qr_whatsapp_payload_is_version_11_at_level_m() {
     let p = fx::whatsapp_payload(1);
     assert!(p.starts_with("2@") && p.matches(',').count() == 3 && p.len() > 220);
-    let auto = qrcode::QrCode::with_error_correction_level(p.as_bytes(), EcLevel::M)
-        .expect("fits");
+    let auto = qrcode::QrCode::with_error_correction_level(p.as_bytes(), EcLevel::M).expect("fits");
     assert_eq!(auto.width(), 61);
 }
 
@@ -259,7 +266,9 @@ fn gray_png(w: u32, h: u32, f: impl Fn(u32, u32) -> u8) -> Vec<u8> {
 fn qr_not_a_png() {
     assert_eq!(decode_png(b"GIF89a......"), Err(ImageError::NotPng));
     assert_eq!(decode_png(b""), Err(ImageError::NotPng));
-    assert!(qr_text(b"<html>", STYLES[0]).unwrap_err().contains("not a PNG"));
+    assert!(qr_text(b"<html>", STYLES[0])
+        .unwrap_err()
+        .contains("not a PNG"));
 }
 
 #[test]
@@ -293,7 +302,10 @@ fn qr_too_large_header_is_refused_before_decoding() {
     );
     let mut tall = fx::SIGNATURE.to_vec();
     tall.extend(fx::ihdr(10, MAX_SIDE + 1, 16, 6, 0));
-    assert!(matches!(decode_png(&tall), Err(ImageError::TooLarge { .. })));
+    assert!(matches!(
+        decode_png(&tall),
+        Err(ImageError::TooLarge { .. })
+    ));
     let e = qr_text(&png, STYLES[1]).unwrap_err();
     assert!(e.contains("4096x10"), "{e}");
 }
@@ -411,4 +423,26 @@ fn qr_render_shape() {
         },
     );
     assert!(colour.lines().all(|l| l.ends_with("\x1b[0m")));
+}
+
+#[test]
+#[ignore]
+fn qr_debug_dir() {
+    let dir = std::env::var("QR_FAIL_DIR").unwrap_or_default();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let g = decode_png(&std::fs::read(&p).unwrap()).unwrap();
+        let mut hist = [0u32; 16];
+        for &v in &g.pixels {
+            hist[v as usize / 16] += 1;
+        }
+        eprintln!("{p:?} {}x{} hist {hist:?}", g.width, g.height);
+        eprintln!("{:?}", read_modules(&g).map(|m| m.size));
+        for y in [40u32, 41] {
+            eprintln!(
+                "row {y}: {:?}",
+                &g.pixels[(y * g.width) as usize..(y * g.width + 80) as usize]
+            );
+        }
+    }
 }

@@ -125,10 +125,18 @@ pub struct Fixture {
 
 /// The encoder's module matrix for a spec.
 pub fn encode(spec: &Spec) -> (usize, Vec<bool>) {
-    let code = QrCode::with_version(spec.payload.as_bytes(), Version::Normal(spec.version), spec.ec)
-        .unwrap_or_else(|e| panic!("payload does not fit version {}: {e:?}", spec.version));
+    let code = QrCode::with_version(
+        spec.payload.as_bytes(),
+        Version::Normal(spec.version),
+        spec.ec,
+    )
+    .unwrap_or_else(|e| panic!("payload does not fit version {}: {e:?}", spec.version));
     let size = code.width();
-    let modules = code.to_colors().into_iter().map(|c| c == Color::Dark).collect();
+    let modules = code
+        .to_colors()
+        .into_iter()
+        .map(|c| c == Color::Dark)
+        .collect();
     (size, modules)
 }
 
@@ -308,7 +316,10 @@ fn raw(f: &[f32], spec: &Spec) -> Raw {
             depth: d,
             palette: None,
             trns: None,
-            pixels: f.iter().map(|&v| vec![sample(luma(mix(light, dark, v)), d)]).collect(),
+            pixels: f
+                .iter()
+                .map(|&v| vec![sample(luma(mix(light, dark, v)), d)])
+                .collect(),
         },
         Encoding::GrayTrns => {
             // Light level 200 is made transparent by tRNS: it must come out white.
@@ -316,13 +327,9 @@ fn raw(f: &[f32], spec: &Spec) -> Raw {
             let pixels = f
                 .iter()
                 .map(|&v| {
-                    let s = if v < 0.02 {
-                        lv
-                    } else {
-                        let g = (1.0 - v) * 199.0;
-                        g.round() as u16
-                    };
-                    vec![s]
+                    // Anti-aliased between the light level and black; what
+                    // rounds to the light level itself is transparent.
+                    vec![((1.0 - v) * lv as f32).round() as u16]
                 })
                 .collect();
             Raw {
@@ -359,11 +366,12 @@ fn raw(f: &[f32], spec: &Spec) -> Raw {
             let pixels = f
                 .iter()
                 .map(|&v| {
-                    if v < 0.02 {
-                        lc.to_vec()
-                    } else {
-                        mix([200, 190, 160], dark, v).iter().map(|&c| sample(c, 8)).collect()
-                    }
+                    // Anti-aliased between the light colour and the dark
+                    // one; what rounds to the light colour is transparent.
+                    mix([250, 240, 200], dark, v)
+                        .iter()
+                        .map(|&c| sample(c, 8))
+                        .collect::<Vec<u16>>()
                 })
                 .collect();
             Raw {
@@ -617,7 +625,9 @@ impl Rng {
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 fn b64ish(rng: &mut Rng, n: usize) -> String {
-    (0..n).map(|_| B64[rng.below(64) as usize] as char).collect()
+    (0..n)
+        .map(|_| B64[rng.below(64) as usize] as char)
+        .collect()
 }
 
 /// What WhatsApp's linking QR carries: `2@` then base64 fields split by commas.
@@ -637,11 +647,14 @@ pub fn payload_for(version: i16, ec: EcLevel, seed: u64, fill: f32) -> String {
     let mut rng = Rng::new(seed);
     let text: String = (0..3000)
         .map(|_| {
-            let alphabet = b"abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/?=&";
+            let alphabet =
+                b"abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/?=&";
             alphabet[rng.below(alphabet.len() as u64) as usize] as char
         })
         .collect();
-    let fits = |n: usize| QrCode::with_version(&text.as_bytes()[..n], Version::Normal(version), ec).is_ok();
+    let fits = |n: usize| {
+        QrCode::with_version(&text.as_bytes()[..n], Version::Normal(version), ec).is_ok()
+    };
     let (mut lo, mut hi) = (1usize, text.len());
     while lo < hi {
         let mid = (lo + hi + 1) / 2;
@@ -758,7 +771,10 @@ pub fn corpus() -> Vec<Spec> {
     }
 
     // 6. Coloured: dark blue on pale yellow, and a low-contrast grey pair.
-    for (dark, light) in [([20, 30, 110], [255, 250, 205]), ([70, 70, 70], [200, 200, 200])] {
+    for (dark, light) in [
+        ([20, 30, 110], [255, 250, 205]),
+        ([70, 70, 70], [200, 200, 200]),
+    ] {
         let mut s = Spec::new(&wa, 11, EcLevel::M);
         s.canvas = Canvas::Side(264);
         s.border = 2;
@@ -770,8 +786,16 @@ pub fn corpus() -> Vec<Spec> {
     }
 
     // 7. Whole scales with smoothing (the usual "render then upscale").
-    for (v, scale, filter) in [(4, 3, Filter::Bilinear), (9, 5, Filter::Bicubic), (11, 2, Filter::Nearest)] {
-        let mut s = Spec::new(&payload_for(v, EcLevel::Q, v as u64 + 7, 0.8), v, EcLevel::Q);
+    for (v, scale, filter) in [
+        (4, 3, Filter::Bilinear),
+        (9, 5, Filter::Bicubic),
+        (11, 2, Filter::Nearest),
+    ] {
+        let mut s = Spec::new(
+            &payload_for(v, EcLevel::Q, v as u64 + 7, 0.8),
+            v,
+            EcLevel::Q,
+        );
         s.canvas = Canvas::Scale(scale);
         s.border = 4;
         s.filter = filter;
