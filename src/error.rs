@@ -12,10 +12,7 @@ pub enum Error {
     /// Missing or empty credentials, unreadable token file.
     Config(String),
     /// The QR file (or its directory) could not be written.
-    File {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    File { path: PathBuf, source: std::io::Error },
     /// DNS, refused, reset, timed out, lost and not regained.
     Network(String),
     /// TLS or certificate failure, an unexpected upgrade answer, a broken frame stream.
