@@ -1,4 +1,21 @@
 //! A luminance grid back to the QR module matrix. Pure: no I/O.
+//!
+//! GREEN-API hands out each QR code only as a picture, so the module grid is
+//! read back out of it:
+//!
+//! 1. a global threshold (Otsu) splits dark from light, which copes with
+//!    anti-aliased and resampled pictures;
+//! 2. the three finder patterns are found as 1:1:3:1:1 runs, confirmed
+//!    across both axes, and their centres measured to sub-pixel precision;
+//! 3. the timing patterns between them give the module count, which must be
+//!    17 + 4v; the module pitch comes from the finder centres, so it need not
+//!    be a whole number of pixels;
+//! 4. every module is sampled at its centre, and the result is checked
+//!    against the timing patterns, the format information and (version 7 and
+//!    up) the version information before it is accepted.
+//!
+//! The mapping from module to pixel is affine, so a code turned by 90, 180
+//! or 270 degrees is read in its own orientation.
 
 use crate::image::Gray;
 
@@ -11,11 +28,822 @@ pub struct Modules {
 
 impl Modules {
     pub fn get(&self, x: usize, y: usize) -> bool {
+        if x >= self.size || y >= self.size {
+            return false;
+        }
         self.dark.get(y * self.size + x).copied().unwrap_or(false)
+    }
+
+    /// The QR version (1 to 40) that this size stands for.
+    pub fn version(&self) -> usize {
+        self.size.saturating_sub(17) / 4
     }
 }
 
-/// Stub: the qr helper replaces this.
-pub fn read_modules(_img: &Gray) -> Result<Modules, String> {
-    Err("not implemented".into())
+/// The smallest and largest module counts of a QR symbol (versions 1 and 40).
+const MIN_SIZE: usize = 21;
+const MAX_SIZE: usize = 177;
+
+/// Read the module matrix of the one QR code in `img`.
+///
+/// The error says why no code could be read, for a person to see.
+pub fn read_modules(img: &Gray) -> Result<Modules, String> {
+    let w = img.width as usize;
+    let h = img.height as usize;
+    if img.pixels.len() != w.saturating_mul(h) {
+        return Err(format!(
+            "image of {}x{} pixels has {} pixel values",
+            img.width,
+            img.height,
+            img.pixels.len()
+        ));
+    }
+    if w < MIN_SIZE || h < MIN_SIZE {
+        return Err(format!(
+            "image too small: {}x{} pixels, a QR code needs at least {MIN_SIZE}x{MIN_SIZE}",
+            img.width, img.height
+        ));
+    }
+    let threshold =
+        otsu(&img.pixels).ok_or("image is blank: no dark and light areas to tell apart")?;
+    let bin = Binary::new(img, threshold);
+    let finders = find_finders(&bin);
+    if std::env::var("QR_DEBUG").is_ok() {
+        eprintln!("threshold {threshold} finders {finders:?}");
+    }
+    if finders.is_empty() {
+        return Err("no QR finder patterns found".into());
+    }
+    if finders.len() < 3 {
+        return Err(format!(
+            "only {} QR finder pattern{} found, a QR code has 3",
+            finders.len(),
+            if finders.len() == 1 { "" } else { "s" }
+        ));
+    }
+    let triples = rank_triples(&finders);
+    if triples.is_empty() {
+        return Err("QR finder patterns found, but not three that form a QR code's corners".into());
+    }
+    let mut first_err = None;
+    for t in triples.iter().take(MAX_TRIPLES_TRIED) {
+        match read_symbol(img, &bin, t) {
+            Ok(m) => return Ok(m),
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_err.unwrap_or_else(|| "no QR code found".into()))
+}
+
+/// How many corner triples are tried, best first, before giving up.
+const MAX_TRIPLES_TRIED: usize = 24;
+
+// ---------------------------------------------------------------- threshold
+
+/// Otsu's threshold: values `<=` it are dark. `None` for an image without
+/// two clearly different levels (blank, or nearly so).
+fn otsu(pixels: &[u8]) -> Option<u8> {
+    let mut hist = [0u64; 256];
+    for &p in pixels {
+        if let Some(c) = hist.get_mut(usize::from(p)) {
+            *c += 1;
+        }
+    }
+    let lo = hist.iter().position(|&c| c > 0)?;
+    let hi = hist.iter().rposition(|&c| c > 0)?;
+    if hi < lo + MIN_CONTRAST {
+        return None;
+    }
+    let total = pixels.len() as f64;
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| i as f64 * c as f64)
+        .sum();
+    let (mut w0, mut sum0) = (0f64, 0f64);
+    let (mut best, mut best_t) = (-1f64, lo);
+    for (t, &c) in hist.iter().enumerate().take(hi) {
+        w0 += c as f64;
+        sum0 += t as f64 * c as f64;
+        let w1 = total - w0;
+        if w0 == 0.0 || w1 == 0.0 {
+            continue;
+        }
+        let m0 = sum0 / w0;
+        let m1 = (sum_all - sum0) / w1;
+        let between = w0 * w1 * (m0 - m1) * (m0 - m1);
+        if between > best {
+            best = between;
+            best_t = t;
+        }
+    }
+    u8::try_from(best_t).ok()
+}
+
+/// Levels closer than this are not told apart (a blank or washed-out image).
+const MIN_CONTRAST: usize = 48;
+
+/// The thresholded image: `true` is dark.
+struct Binary {
+    w: usize,
+    h: usize,
+    dark: Vec<bool>,
+    threshold: u8,
+}
+
+impl Binary {
+    fn new(img: &Gray, threshold: u8) -> Self {
+        Binary {
+            w: img.width as usize,
+            h: img.height as usize,
+            dark: img.pixels.iter().map(|&p| p <= threshold).collect(),
+            threshold,
+        }
+    }
+
+    /// Dark at (x, y); outside the image is light.
+    fn at(&self, x: isize, y: isize) -> bool {
+        if x < 0 || y < 0 || x as usize >= self.w || y as usize >= self.h {
+            return false;
+        }
+        self.dark
+            .get(y as usize * self.w + x as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+}
+
+// ---------------------------------------------------------------- finders
+
+/// A finder pattern centre in pixel coordinates (pixel (0,0) spans [0,1)).
+#[derive(Debug, Clone, Copy)]
+struct Finder {
+    x: f32,
+    y: f32,
+    /// Estimated module size in pixels.
+    module: f32,
+    /// How many scan lines confirmed it.
+    count: u32,
+}
+
+/// Upper bound on distinct finder candidates kept (noise protection).
+const MAX_CANDIDATES: usize = 64;
+
+/// Do five run lengths look like 1:1:3:1:1?
+fn is_finder_ratio(runs: [usize; 5]) -> bool {
+    let total: usize = runs.iter().sum();
+    if total < 7 {
+        return false;
+    }
+    let m = total as f32 / 7.0;
+    let tol = m * 0.5 + 0.01;
+    let [a, b, c, d, e] = runs.map(|r| r as f32);
+    (m - a).abs() < tol
+        && (m - b).abs() < tol
+        && (3.0 * m - c).abs() < 3.0 * tol
+        && (m - d).abs() < tol
+        && (m - e).abs() < tol
+}
+
+/// Walk from the dark pixel (x, y) both ways along (dx, dy) and measure a
+/// 1:1:3:1:1 pattern. Returns the pattern centre along the axis (continuous
+/// coordinate) and its total length in pixels.
+fn cross_check(
+    bin: &Binary,
+    x: isize,
+    y: isize,
+    horizontal: bool,
+    max_total: usize,
+) -> Option<(f32, usize)> {
+    let at = |p: isize| {
+        if horizontal {
+            bin.at(p, y)
+        } else {
+            bin.at(x, p)
+        }
+    };
+    let len = if horizontal { bin.w } else { bin.h } as isize;
+    let pos0 = if horizontal { x } else { y };
+    if !at(pos0) {
+        return None;
+    }
+    let limit = max_total as isize;
+    // Runs met going backwards: centre (dark), inner ring (light), outer ring (dark).
+    let mut p = pos0;
+    let mut back = [0usize; 3];
+    for (run, want_dark) in back.iter_mut().zip([true, false, true]) {
+        while p > 0 && pos0 - p < limit && at(p - 1) == want_dark {
+            p -= 1;
+            *run += 1;
+        }
+    }
+    let start = p;
+    let mut q = pos0;
+    let mut fwd = [0usize; 3];
+    for (run, want_dark) in fwd.iter_mut().zip([true, false, true]) {
+        while q + 1 < len && q - pos0 < limit && at(q + 1) == want_dark {
+            q += 1;
+            *run += 1;
+        }
+    }
+    let end = q;
+    let [b_centre, b_light, b_outer] = back;
+    let [f_centre, f_light, f_outer] = fwd;
+    let runs = [b_outer, b_light, b_centre + 1 + f_centre, f_light, f_outer];
+    if runs.contains(&0) || !is_finder_ratio(runs) {
+        return None;
+    }
+    let total = usize::try_from(end - start + 1).ok()?;
+    Some(((start + end + 1) as f32 / 2.0, total))
+}
+
+/// Scan every row for 1:1:3:1:1 runs, confirm each across the column and
+/// again across its row, and cluster the hits into finder candidates.
+fn find_finders(bin: &Binary) -> Vec<Finder> {
+    let mut found: Vec<Finder> = Vec::new();
+    let mut runs: Vec<(usize, usize, bool)> = Vec::with_capacity(bin.w);
+    for (y, row) in bin.dark.chunks_exact(bin.w.max(1)).enumerate() {
+        runs.clear();
+        let mut start = 0usize;
+        for x in 1..=row.len() {
+            let cur = row.get(x);
+            let prev = row.get(x - 1);
+            if cur != prev {
+                runs.push((start, x - start, prev.copied().unwrap_or(false)));
+                start = x;
+            }
+        }
+        for win in runs.windows(5) {
+            let [r0, r1, r2, r3, r4] = match win {
+                [a, b, c, d, e] => [*a, *b, *c, *d, *e],
+                _ => continue,
+            };
+            if !r0.2 {
+                continue;
+            }
+            let lens = [r0.1, r1.1, r2.1, r3.1, r4.1];
+            if !is_finder_ratio(lens) {
+                continue;
+            }
+            let h_total: usize = lens.iter().sum();
+            let cx = (r2.0 + r2.1 / 2) as isize;
+            let max_total = h_total * 2;
+            let Some((cy, v_total)) = cross_check(bin, cx, y as isize, false, max_total) else {
+                continue;
+            };
+            if (v_total as f32 - h_total as f32).abs() > 0.4 * h_total as f32 {
+                continue;
+            }
+            let Some((cx2, h_total2)) = cross_check(bin, cx, cy.floor() as isize, true, max_total)
+            else {
+                continue;
+            };
+            if (h_total2 as f32 - v_total as f32).abs() > 0.4 * v_total as f32 {
+                continue;
+            }
+            let module = (h_total2 + v_total) as f32 / 14.0;
+            add_candidate(&mut found, cx2, cy, module);
+        }
+    }
+    found
+}
+
+fn add_candidate(found: &mut Vec<Finder>, x: f32, y: f32, module: f32) {
+    for f in found.iter_mut() {
+        let near = (f.x - x).abs() <= f.module.max(module) * 1.5
+            && (f.y - y).abs() <= f.module.max(module) * 1.5;
+        let similar = (f.module - module).abs() <= f.module.max(module) * 0.5;
+        if near && similar {
+            let n = f.count as f32;
+            f.x = (f.x * n + x) / (n + 1.0);
+            f.y = (f.y * n + y) / (n + 1.0);
+            f.module = (f.module * n + module) / (n + 1.0);
+            f.count += 1;
+            return;
+        }
+    }
+    if found.len() < MAX_CANDIDATES {
+        found.push(Finder {
+            x,
+            y,
+            module,
+            count: 1,
+        });
+    }
+}
+
+// ---------------------------------------------------------------- corners
+
+/// Three finders labelled as the code's top-left, top-right and bottom-left.
+#[derive(Debug, Clone, Copy)]
+struct Corners {
+    tl: Finder,
+    tr: Finder,
+    bl: Finder,
+    module: f32,
+}
+
+/// Every plausible (top-left, top-right, bottom-left) triple, best first.
+fn rank_triples(finders: &[Finder]) -> Vec<Corners> {
+    let mut sorted: Vec<Finder> = finders.to_vec();
+    sorted.sort_by(|a, b| b.count.cmp(&a.count));
+    sorted.truncate(16);
+    let mut out: Vec<(f32, Corners)> = Vec::new();
+    let n = sorted.len();
+    for i in 0..n {
+        for j in i + 1..n {
+            for k in j + 1..n {
+                let (Some(a), Some(b), Some(c)) = (sorted.get(i), sorted.get(j), sorted.get(k))
+                else {
+                    continue;
+                };
+                if let Some(scored) = score_triple(*a, *b, *c) {
+                    out.push(scored);
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out.into_iter().map(|(_, c)| c).collect()
+}
+
+fn dist2(a: Finder, b: Finder) -> f32 {
+    (a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)
+}
+
+/// Label a triple and score how much it looks like a QR code's corners
+/// (lower is better); `None` when it cannot be one.
+fn score_triple(a: Finder, b: Finder, c: Finder) -> Option<(f32, Corners)> {
+    let (ab, bc, ca) = (dist2(a, b), dist2(b, c), dist2(c, a));
+    // The top-left is opposite the longest side.
+    let (tl, p, q) = if bc >= ab && bc >= ca {
+        (a, b, c)
+    } else if ca >= ab && ca >= bc {
+        (b, c, a)
+    } else {
+        (c, a, b)
+    };
+    let (ux, uy) = (p.x - tl.x, p.y - tl.y);
+    let (vx, vy) = (q.x - tl.x, q.y - tl.y);
+    let cross = ux * vy - uy * vx;
+    // In image coordinates (y down) top-right x bottom-left is positive.
+    let (tr, bl) = if cross > 0.0 { (p, q) } else { (q, p) };
+    let lu = dist2(tl, tr).sqrt();
+    let lv = dist2(tl, bl).sqrt();
+    if lu <= 0.0 || lv <= 0.0 {
+        return None;
+    }
+    let cos = ((tr.x - tl.x) * (bl.x - tl.x) + (tr.y - tl.y) * (bl.y - tl.y)) / (lu * lv);
+    let sides = (lu - lv).abs() / lu.max(lv);
+    let modules = [a.module, b.module, c.module];
+    let mmax = modules.iter().copied().fold(f32::MIN, f32::max);
+    let mmin = modules.iter().copied().fold(f32::MAX, f32::min);
+    if mmin <= 0.0 || mmax / mmin > 1.5 || cos.abs() > 0.2 || sides > 0.2 {
+        return None;
+    }
+    let module = (a.module + b.module + c.module) / 3.0;
+    let span = (lu + lv) / 2.0 / module;
+    // Finder centres are size - 7 modules apart: 14 (v1) to 170 (v40).
+    if !(10.0..=190.0).contains(&span) {
+        return None;
+    }
+    let count_bonus = 1.0 / (1.0 + (a.count + b.count + c.count) as f32);
+    let score = cos.abs() + sides + (mmax / mmin - 1.0) + count_bonus;
+    Some((score, Corners { tl, tr, bl, module }))
+}
+
+// ---------------------------------------------------------------- sampling
+
+/// Where the modules are: module (i, j) has its centre at
+/// `origin + (a + b * (i + 0.5)) * ux + (c + d * (j + 0.5)) * uy`.
+#[derive(Debug, Clone, Copy)]
+struct Grid {
+    origin: (f32, f32),
+    ux: (f32, f32),
+    uy: (f32, f32),
+    a: f32,
+    b: f32,
+    c: f32,
+    d: f32,
+}
+
+impl Grid {
+    /// The grid an `n`-module code has if its finder centres (module
+    /// coordinate 3.5 from their outer edges) are exactly where measured.
+    fn from_finders(k: &Corners, n: usize) -> Grid {
+        let span = (n - 7) as f32;
+        let (lu, lv) = (dist2(k.tl, k.tr).sqrt(), dist2(k.tl, k.bl).sqrt());
+        let (b, d) = (lu / span, lv / span);
+        Grid {
+            origin: (k.tl.x, k.tl.y),
+            ux: unit(k.tl, k.tr),
+            uy: unit(k.tl, k.bl),
+            a: -3.5 * b,
+            b,
+            c: -3.5 * d,
+            d,
+        }
+    }
+
+    fn centre(&self, i: usize, j: usize) -> (f32, f32) {
+        let s = self.a + self.b * (i as f32 + 0.5);
+        let t = self.c + self.d * (j as f32 + 0.5);
+        (
+            self.origin.0 + s * self.ux.0 + t * self.uy.0,
+            self.origin.1 + s * self.ux.1 + t * self.uy.1,
+        )
+    }
+}
+
+fn unit(from: Finder, to: Finder) -> (f32, f32) {
+    let l = dist2(from, to).sqrt().max(f32::MIN_POSITIVE);
+    ((to.x - from.x) / l, (to.y - from.y) / l)
+}
+
+/// A timing pattern measured along a line: the module count it implies and
+/// the fitted position of module boundary `x` along the line, `a + b * x`.
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    n: usize,
+    a: f32,
+    b: f32,
+}
+
+/// Measure the timing pattern on the line from `from` (a finder centre
+/// moved 3 modules to its outer edge row/column) along unit `dir` for `len`
+/// pixels, to the centre of the other finder's edge. Each light/dark edge
+/// is found to a fraction of a pixel, and boundary `7 + k` is fitted to the
+/// k-th edge. `None` when the line does not look like a timing pattern.
+fn measure_timing(
+    img: &Gray,
+    threshold: u8,
+    from: (f32, f32),
+    dir: (f32, f32),
+    len: f32,
+) -> Option<Timing> {
+    const STEP: f32 = 0.25;
+    let thr = f32::from(threshold) + 0.5;
+    let steps = ((len / STEP).ceil() as usize).min(40_000);
+    let at = |k: usize| {
+        let t = k as f32 * STEP;
+        bilinear(img, from.0 + dir.0 * t, from.1 + dir.1 * t)
+    };
+    let mut prev = at(0);
+    if prev > thr {
+        return None;
+    }
+    let mut edges: Vec<f32> = Vec::new();
+    for k in 1..=steps {
+        let g = at(k);
+        if (g > thr) != (prev > thr) {
+            let frac = (thr - prev) / (g - prev);
+            edges.push((k as f32 - 1.0 + frac) * STEP);
+        }
+        prev = g;
+    }
+    if prev > thr || edges.len() < 8 || edges.len() % 2 != 0 {
+        return None;
+    }
+    let n = edges.len() + 13;
+    // Least squares: edge k is module boundary 7 + k.
+    let cnt = edges.len() as f32;
+    let (mut sx, mut sy, mut sxx, mut sxy) = (0f32, 0f32, 0f32, 0f32);
+    for (k, &t) in edges.iter().enumerate() {
+        let x = 7.0 + k as f32;
+        sx += x;
+        sy += t;
+        sxx += x * x;
+        sxy += x * t;
+    }
+    let den = cnt * sxx - sx * sx;
+    if den <= 0.0 {
+        return None;
+    }
+    let b = (cnt * sxy - sx * sy) / den;
+    let a = (sy - b * sx) / cnt;
+    if b < 0.75 {
+        return None;
+    }
+    let worst = edges
+        .iter()
+        .enumerate()
+        .map(|(k, &t)| (t - (a + b * (7.0 + k as f32))).abs())
+        .fold(0f32, f32::max);
+    if worst > 0.45 * b {
+        return None;
+    }
+    Some(Timing { n, a, b })
+}
+
+/// Read the symbol whose finders are `k`.
+fn read_symbol(img: &Gray, bin: &Binary, k: &Corners) -> Result<Modules, String> {
+    let lu = dist2(k.tl, k.tr).sqrt();
+    let lv = dist2(k.tl, k.bl).sqrt();
+    let (ux, uy) = (unit(k.tl, k.tr), unit(k.tl, k.bl));
+    let m = k.module;
+    // Row 6 runs from under the top-left finder's centre to under the
+    // top-right one's; column 6 likewise to the bottom-left finder.
+    let row6 = measure_timing(
+        img,
+        bin.threshold,
+        (k.tl.x + 3.0 * m * uy.0, k.tl.y + 3.0 * m * uy.1),
+        ux,
+        lu,
+    );
+    let col6 = measure_timing(
+        img,
+        bin.threshold,
+        (k.tl.x + 3.0 * m * ux.0, k.tl.y + 3.0 * m * ux.1),
+        uy,
+        lv,
+    );
+    let from_span = (lu + lv) / 2.0 / m + 7.0;
+
+    // Candidate (size, grid) pairs, most trusted first.
+    let mut tries: Vec<(usize, Option<Grid>)> = Vec::new();
+    if let (Some(h), Some(v)) = (row6, col6) {
+        if h.n == v.n {
+            tries.push((
+                h.n,
+                Some(Grid {
+                    origin: (k.tl.x, k.tl.y),
+                    ux,
+                    uy,
+                    a: h.a,
+                    b: h.b,
+                    c: v.a,
+                    d: v.b,
+                }),
+            ));
+        }
+    }
+    for t in [row6, col6].into_iter().flatten() {
+        tries.push((t.n, None));
+    }
+    // Sizes of the form 17 + 4v nearest the finder-distance estimate, in
+    // case smoothing blurred a timing pattern.
+    let v_est = ((from_span - 17.0) / 4.0).round() as isize;
+    for v in [v_est, v_est - 1, v_est + 1] {
+        if v >= 1 {
+            tries.push((17 + 4 * v as usize, None));
+        }
+    }
+    let mut seen: Vec<(usize, bool)> = Vec::new();
+    let mut first_err: Option<String> = None;
+    for (n, grid) in tries {
+        if seen.contains(&(n, grid.is_some())) {
+            continue;
+        }
+        seen.push((n, grid.is_some()));
+        if !valid_size(n) {
+            first_err.get_or_insert_with(|| {
+                format!("module count {n} is not 17+4v for a version v from 1 to 40")
+            });
+            continue;
+        }
+        // Keep the size only if it agrees with the finder spacing.
+        if (n as f32 - from_span).abs() > (from_span * 0.1).max(3.0) {
+            first_err.get_or_insert_with(|| {
+                format!(
+                    "timing patterns count {n} modules but the finder spacing says about {from_span:.0}"
+                )
+            });
+            continue;
+        }
+        let grid = grid.unwrap_or_else(|| Grid::from_finders(k, n));
+        let modules = sample(bin, &grid, n);
+        if std::env::var("QR_DEBUG").is_ok() {
+            eprintln!("size {n} grid {grid:?} check {:?}", check(&modules));
+        }
+        match check(&modules) {
+            Ok(()) => return Ok(modules),
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_err.unwrap_or_else(|| "no QR code size fits the finder patterns".into()))
+}
+
+fn valid_size(n: usize) -> bool {
+    (MIN_SIZE..=MAX_SIZE).contains(&n) && (n - MIN_SIZE) % 4 == 0
+}
+
+/// Sample an `n`-module grid: each module is the pixel under its centre.
+fn sample(bin: &Binary, grid: &Grid, n: usize) -> Modules {
+    let mut dark = Vec::with_capacity(n * n);
+    for j in 0..n {
+        for i in 0..n {
+            let (x, y) = grid.centre(i, j);
+            dark.push(bin.at(x.floor() as isize, y.floor() as isize));
+        }
+    }
+    Modules { size: n, dark }
+}
+
+/// The luminance at continuous point (x, y), interpolated between pixel
+/// centres; white outside the image.
+fn bilinear(img: &Gray, x: f32, y: f32) -> f32 {
+    let fx = x - 0.5;
+    let fy = y - 0.5;
+    let x0 = fx.floor();
+    let y0 = fy.floor();
+    let tx = fx - x0;
+    let ty = fy - y0;
+    let px = |dx: f32, dy: f32| -> f32 {
+        let (xx, yy) = (x0 + dx, y0 + dy);
+        if xx < 0.0 || yy < 0.0 {
+            // Clamp to the edge pixel rather than inventing white.
+            let cx = xx.max(0.0).min(img.width as f32 - 1.0);
+            let cy = yy.max(0.0).min(img.height as f32 - 1.0);
+            return f32::from(img.get(cx as u32, cy as u32));
+        }
+        let cx = xx.min(img.width as f32 - 1.0);
+        let cy = yy.min(img.height as f32 - 1.0);
+        f32::from(img.get(cx as u32, cy as u32))
+    };
+    let top = px(0.0, 0.0) * (1.0 - tx) + px(1.0, 0.0) * tx;
+    let bot = px(0.0, 1.0) * (1.0 - tx) + px(1.0, 1.0) * tx;
+    top * (1.0 - ty) + bot * ty
+}
+
+// ---------------------------------------------------------------- checks
+
+/// Check a sampled grid against the fixed parts of every QR symbol.
+fn check(m: &Modules) -> Result<(), String> {
+    let n = m.size;
+    let mut timing_errors = 0;
+    for k in 8..n - 8 {
+        let want = k % 2 == 0;
+        timing_errors += usize::from(m.get(k, 6) != want) + usize::from(m.get(6, k) != want);
+    }
+    if timing_errors > 0 {
+        return Err(format!(
+            "sampled {n}x{n} grid does not fit: {timing_errors} timing pattern module(s) wrong"
+        ));
+    }
+    for (fx, fy) in [(0, 0), (n - 7, 0), (0, n - 7)] {
+        for y in 0..7 {
+            for x in 0..7 {
+                let ring = x.min(y).min(6 - x).min(6 - y);
+                let want = ring != 1;
+                if m.get(fx + x, fy + y) != want {
+                    return Err(format!(
+                        "sampled {n}x{n} grid does not fit: finder pattern module wrong"
+                    ));
+                }
+            }
+        }
+    }
+    if !m.get(8, n - 8) {
+        return Err(format!(
+            "sampled {n}x{n} grid does not fit: dark module missing"
+        ));
+    }
+    let (f1, f2) = read_format_bits(m);
+    let d = format_distance(f1).min(format_distance(f2));
+    if d > 3 {
+        return Err("format information unreadable".into());
+    }
+    let version = m.version();
+    if version >= 7 {
+        let (v1, v2) = read_version_bits(m);
+        let best = [v1, v2]
+            .into_iter()
+            .filter_map(nearest_version)
+            .min_by_key(|&(_, dist)| dist);
+        match best {
+            Some((v, _)) if v == version => {}
+            Some((v, _)) => {
+                return Err(format!(
+                    "version information says version {v} but the module count {n} means version {version}"
+                ));
+            }
+            None => return Err("version information unreadable".into()),
+        }
+    }
+    Ok(())
+}
+
+fn bit(m: &Modules, x: usize, y: usize) -> u32 {
+    u32::from(m.get(x, y))
+}
+
+/// The two 15-bit copies of the format information, bit 0 first placed.
+fn read_format_bits(m: &Modules) -> (u32, u32) {
+    let n = m.size;
+    let mut a = 0u32;
+    for i in 0..6 {
+        a |= bit(m, 8, i) << i;
+    }
+    a |= bit(m, 8, 7) << 6;
+    a |= bit(m, 8, 8) << 7;
+    a |= bit(m, 7, 8) << 8;
+    for i in 9..15 {
+        a |= bit(m, 14 - i, 8) << i;
+    }
+    let mut b = 0u32;
+    for i in 0..8 {
+        b |= bit(m, n - 1 - i, 8) << i;
+    }
+    for i in 8..15 {
+        b |= bit(m, 8, n - 15 + i) << i;
+    }
+    (a, b)
+}
+
+fn format_codeword(data: u32) -> u32 {
+    let mut rem = data;
+    for _ in 0..10 {
+        rem = (rem << 1) ^ ((rem >> 9) * 0x537);
+    }
+    ((data << 10) | (rem & 0x3ff)) ^ 0x5412
+}
+
+/// Hamming distance to the nearest valid format codeword.
+fn format_distance(bits: u32) -> u32 {
+    (0..32)
+        .map(|d| (format_codeword(d) ^ bits).count_ones())
+        .min()
+        .unwrap_or(u32::MAX)
+}
+
+/// The two 18-bit copies of the version information.
+fn read_version_bits(m: &Modules) -> (u32, u32) {
+    let n = m.size;
+    let (mut a, mut b) = (0u32, 0u32);
+    for i in 0..18 {
+        let p = n - 11 + i % 3;
+        let q = i / 3;
+        a |= bit(m, p, q) << i;
+        b |= bit(m, q, p) << i;
+    }
+    (a, b)
+}
+
+fn version_codeword(version: u32) -> u32 {
+    let mut rem = version;
+    for _ in 0..12 {
+        rem = (rem << 1) ^ ((rem >> 11) * 0x1f25);
+    }
+    (version << 12) | (rem & 0xfff)
+}
+
+/// The version whose codeword is within 3 bits of `bits`, with the distance.
+fn nearest_version(bits: u32) -> Option<(usize, u32)> {
+    (7u32..=40)
+        .map(|v| (v as usize, (version_codeword(v) ^ bits).count_ones()))
+        .filter(|&(_, d)| d <= 3)
+        .min_by_key(|&(_, d)| d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codewords_match_the_standard() {
+        // ISO/IEC 18004 Annex C/D examples.
+        assert_eq!(format_codeword(0b00101), 0b100000011001110);
+        assert_eq!(version_codeword(7), 0x07c94);
+        assert_eq!(format_distance(format_codeword(3) ^ 0b101), 2);
+        assert_eq!(nearest_version(version_codeword(12) ^ 1), Some((12, 1)));
+    }
+
+    #[test]
+    fn finder_ratio() {
+        assert!(is_finder_ratio([1, 1, 3, 1, 1]));
+        assert!(is_finder_ratio([5, 4, 13, 4, 5]));
+        assert!(!is_finder_ratio([2, 1, 3, 1, 1]));
+        assert!(!is_finder_ratio([1, 1, 1, 1, 1]));
+    }
+
+    #[test]
+    fn otsu_splits_two_levels() {
+        let mut px = vec![20u8; 100];
+        px.extend(vec![230u8; 100]);
+        let t = otsu(&px);
+        assert!(matches!(t, Some(t) if (20..230).contains(&t)));
+        assert_eq!(otsu(&[255u8; 50]), None);
+    }
+
+    #[test]
+    fn never_panics_on_odd_images() {
+        for (w, h) in [(0, 0), (1, 1), (21, 21), (100, 3), (3, 100)] {
+            let img = Gray {
+                width: w,
+                height: h,
+                pixels: (0..w * h).map(|i| ((i * 7919) % 256) as u8).collect(),
+            };
+            assert!(read_modules(&img).is_err());
+        }
+        let bad = Gray {
+            width: 30,
+            height: 30,
+            pixels: vec![0; 10],
+        };
+        assert!(read_modules(&bad).is_err());
+    }
 }

@@ -1,5 +1,7 @@
 //! The one integration-test binary: runs the real `scanqr` against local servers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod qr;
+mod qr_fixtures;
 mod session;
 mod support;
