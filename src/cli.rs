@@ -1,5 +1,6 @@
 //! The command line: one loop, one match, one [`Config`] out.
 
+use crate::connect::Tls;
 use crate::report::Reporter;
 use crate::terminal::Style;
 use crate::url::{check_instance, Endpoint, Token};
@@ -64,12 +65,19 @@ pub fn main() -> i32 {
             0
         }
         Ok(Parsed::Run(cfg)) => {
+            let tls = match Tls::new(&cfg.endpoint, cfg.ca_file.as_deref()) {
+                Ok(tls) => tls,
+                Err(e) => {
+                    eprintln!("scanqr: {e}");
+                    return e.exit_code();
+                }
+            };
             signal::install();
             let mut rep = Reporter::new(cfg.json, cfg.quiet, cfg.terminal, cfg.token.secret());
             match cfg.command {
-                Command::Session => session::run(&cfg, &mut rep),
-                Command::State => instance::state(&cfg, &mut rep),
-                Command::Logout => instance::logout(&cfg, &mut rep),
+                Command::Session => session::run(&cfg, &tls, &mut rep),
+                Command::State => instance::state(&cfg, &tls, &mut rep),
+                Command::Logout => instance::logout(&cfg, &tls, &mut rep),
             }
         }
         Err(e) => {

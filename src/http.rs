@@ -173,7 +173,8 @@ mod tests {
     fn content_length_chunked_and_eof_bodies() {
         let r = done("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", false);
         assert_eq!((r.status, r.body.as_slice()), (200, &b"hello"[..]));
-        let r = done("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n", false);
+        let r =
+            done("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n", false);
         assert_eq!(r.body, b"hello");
         assert_eq!(done("HTTP/1.0 401 Unauthorized\r\n\r\nno", true).status, 401);
     }

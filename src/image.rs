@@ -44,10 +44,7 @@ impl std::fmt::Display for ImageError {
         match self {
             ImageError::NotPng => write!(f, "not a PNG image"),
             ImageError::TooLarge { width, height } => {
-                write!(
-                    f,
-                    "PNG of {width}x{height} pixels is over the {MAX_SIDE}x{MAX_SIDE} limit"
-                )
+                write!(f, "PNG of {width}x{height} pixels is over the {MAX_SIDE}x{MAX_SIDE} limit")
             }
             ImageError::Corrupt(why) => write!(f, "PNG could not be decoded: {why}"),
         }
@@ -72,12 +69,7 @@ pub fn decode_png(bytes: &[u8]) -> Result<Gray, ImageError> {
     if bytes.len() < SIGNATURE.len() || bytes.get(..SIGNATURE.len()) != Some(&SIGNATURE[..]) {
         return Err(ImageError::NotPng);
     }
-    let mut decoder = png::Decoder::new_with_limits(
-        Cursor::new(bytes),
-        png::Limits {
-            bytes: DECODER_LIMIT_BYTES,
-        },
-    );
+    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: DECODER_LIMIT_BYTES });
     // Metadata we never use: skip it, so compressed text cannot inflate.
     decoder.set_ignore_text_chunk(true);
     decoder.set_ignore_iccp_chunk(true);
@@ -95,9 +87,7 @@ pub fn decode_png(bytes: &[u8]) -> Result<Gray, ImageError> {
     let mut reader = decoder.read_info().map_err(corrupt)?;
     let (color, depth) = reader.output_color_type();
     if depth != png::BitDepth::Eight {
-        return Err(ImageError::Corrupt(format!(
-            "unexpected output depth {depth:?}"
-        )));
+        return Err(ImageError::Corrupt(format!("unexpected output depth {depth:?}")));
     }
     let channels = match color {
         png::ColorType::Grayscale => 1,
@@ -135,11 +125,7 @@ pub fn decode_png(bytes: &[u8]) -> Result<Gray, ImageError> {
     }
     // Read on to IEND: a file cut after its image data is still incomplete.
     reader.finish().map_err(corrupt)?;
-    Ok(Gray {
-        width,
-        height,
-        pixels,
-    })
+    Ok(Gray { width, height, pixels })
 }
 
 /// Append the luminance of each pixel of an 8-bit row, alpha over white.
@@ -191,9 +177,6 @@ mod tests {
     fn short_input_is_not_png() {
         assert_eq!(decode_png(b""), Err(ImageError::NotPng));
         assert_eq!(decode_png(&SIGNATURE[..7]), Err(ImageError::NotPng));
-        assert!(matches!(
-            decode_png(&SIGNATURE),
-            Err(ImageError::Corrupt(_))
-        ));
+        assert!(matches!(decode_png(&SIGNATURE), Err(ImageError::Corrupt(_))));
     }
 }

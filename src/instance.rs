@@ -8,8 +8,8 @@ use serde_json::Value;
 use std::time::Instant;
 
 /// Print the instance's `stateInstance`; 0 authorized, 1 notAuthorized, 69 anything else.
-pub fn state(cfg: &Config, rep: &mut Reporter) -> i32 {
-    let answer = request(cfg, "getStateInstance").and_then(|v| match v.get("stateInstance") {
+pub fn state(cfg: &Config, tls: &Tls, rep: &mut Reporter) -> i32 {
+    let answer = request(cfg, tls, "getStateInstance").and_then(|v| match v.get("stateInstance") {
         Some(Value::String(s)) => Ok(s.clone()),
         _ => Err(Error::Protocol("GREEN-API's answer to getStateInstance has no stateInstance".into())),
     });
@@ -29,8 +29,8 @@ pub fn state(cfg: &Config, rep: &mut Reporter) -> i32 {
 }
 
 /// Log the instance out, so the next session shows a fresh QR code.
-pub fn logout(cfg: &Config, rep: &mut Reporter) -> i32 {
-    let answer = match request(cfg, "logout") {
+pub fn logout(cfg: &Config, tls: &Tls, rep: &mut Reporter) -> i32 {
+    let answer = match request(cfg, tls, "logout") {
         Ok(v) => v,
         Err(e) => return rep.outcome(&Outcome::Failed(e)),
     };
@@ -45,11 +45,10 @@ pub fn logout(cfg: &Config, rep: &mut Reporter) -> i32 {
     code
 }
 
-fn request(cfg: &Config, method: &str) -> Result<Value, Error> {
-    let tls = Tls::new(&cfg.endpoint, cfg.ca_file.as_deref())?;
+fn request(cfg: &Config, tls: &Tls, method: &str) -> Result<Value, Error> {
     let now = Instant::now();
     let path = cfg.endpoint.path(method, &cfg.instance, &cfg.token);
-    let resp = http::get(&cfg.endpoint, &tls, &path, now + cfg.connect_timeout, now + cfg.timeout)?;
+    let resp = http::get(&cfg.endpoint, tls, &path, now + cfg.connect_timeout, now + cfg.timeout)?;
     match resp.status {
         200 => serde_json::from_slice(&resp.body)
             .map_err(|_| Error::Protocol(format!("GREEN-API's answer to {method} is not JSON"))),

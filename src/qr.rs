@@ -51,12 +51,7 @@ pub fn read_modules(img: &Gray) -> Result<Modules, String> {
     let w = img.width as usize;
     let h = img.height as usize;
     if img.pixels.len() != w.saturating_mul(h) {
-        return Err(format!(
-            "image of {}x{} pixels has {} pixel values",
-            img.width,
-            img.height,
-            img.pixels.len()
-        ));
+        return Err(format!("image of {}x{} pixels has {} pixel values", img.width, img.height, img.pixels.len()));
     }
     if w < MIN_SIZE || h < MIN_SIZE {
         return Err(format!(
@@ -64,8 +59,7 @@ pub fn read_modules(img: &Gray) -> Result<Modules, String> {
             img.width, img.height
         ));
     }
-    let threshold =
-        otsu(&img.pixels).ok_or("image is blank: no dark and light areas to tell apart")?;
+    let threshold = otsu(&img.pixels).ok_or("image is blank: no dark and light areas to tell apart")?;
     let bin = Binary::new(img, threshold);
     let finders = find_finders(&bin);
     if std::env::var("QR_DEBUG").is_ok() {
@@ -117,11 +111,7 @@ fn otsu(pixels: &[u8]) -> Option<u8> {
         return None;
     }
     let total = pixels.len() as f64;
-    let sum_all: f64 = hist
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| i as f64 * c as f64)
-        .sum();
+    let sum_all: f64 = hist.iter().enumerate().map(|(i, &c)| i as f64 * c as f64).sum();
     let (mut w0, mut sum0) = (0f64, 0f64);
     let (mut best, mut best_t) = (-1f64, lo);
     for (t, &c) in hist.iter().enumerate().take(hi) {
@@ -168,10 +158,7 @@ impl Binary {
         if x < 0 || y < 0 || x as usize >= self.w || y as usize >= self.h {
             return false;
         }
-        self.dark
-            .get(y as usize * self.w + x as usize)
-            .copied()
-            .unwrap_or(false)
+        self.dark.get(y as usize * self.w + x as usize).copied().unwrap_or(false)
     }
 }
 
@@ -210,13 +197,7 @@ fn is_finder_ratio(runs: [usize; 5]) -> bool {
 /// Walk from the dark pixel (x, y) both ways along (dx, dy) and measure a
 /// 1:1:3:1:1 pattern. Returns the pattern centre along the axis (continuous
 /// coordinate) and its total length in pixels.
-fn cross_check(
-    bin: &Binary,
-    x: isize,
-    y: isize,
-    horizontal: bool,
-    max_total: usize,
-) -> Option<(f32, usize)> {
+fn cross_check(bin: &Binary, x: isize, y: isize, horizontal: bool, max_total: usize) -> Option<(f32, usize)> {
     let at = |p: isize| {
         if horizontal {
             bin.at(p, y)
@@ -296,8 +277,7 @@ fn find_finders(bin: &Binary) -> Vec<Finder> {
             if (v_total as f32 - h_total as f32).abs() > 0.4 * h_total as f32 {
                 continue;
             }
-            let Some((cx2, h_total2)) = cross_check(bin, cx, cy.floor() as isize, true, max_total)
-            else {
+            let Some((cx2, h_total2)) = cross_check(bin, cx, cy.floor() as isize, true, max_total) else {
                 continue;
             };
             if (h_total2 as f32 - v_total as f32).abs() > 0.4 * v_total as f32 {
@@ -312,8 +292,7 @@ fn find_finders(bin: &Binary) -> Vec<Finder> {
 
 fn add_candidate(found: &mut Vec<Finder>, x: f32, y: f32, module: f32) {
     for f in found.iter_mut() {
-        let near = (f.x - x).abs() <= f.module.max(module) * 1.5
-            && (f.y - y).abs() <= f.module.max(module) * 1.5;
+        let near = (f.x - x).abs() <= f.module.max(module) * 1.5 && (f.y - y).abs() <= f.module.max(module) * 1.5;
         let similar = (f.module - module).abs() <= f.module.max(module) * 0.5;
         if near && similar {
             let n = f.count as f32;
@@ -325,12 +304,7 @@ fn add_candidate(found: &mut Vec<Finder>, x: f32, y: f32, module: f32) {
         }
     }
     if found.len() < MAX_CANDIDATES {
-        found.push(Finder {
-            x,
-            y,
-            module,
-            count: 1,
-        });
+        found.push(Finder { x, y, module, count: 1 });
     }
 }
 
@@ -355,8 +329,7 @@ fn rank_triples(finders: &[Finder]) -> Vec<Corners> {
     for i in 0..n {
         for j in i + 1..n {
             for k in j + 1..n {
-                let (Some(a), Some(b), Some(c)) = (sorted.get(i), sorted.get(j), sorted.get(k))
-                else {
+                let (Some(a), Some(b), Some(c)) = (sorted.get(i), sorted.get(j), sorted.get(k)) else {
                     continue;
                 };
                 if let Some(scored) = score_triple(*a, *b, *c) {
@@ -436,24 +409,13 @@ impl Grid {
         let span = (n - 7) as f32;
         let (lu, lv) = (dist2(k.tl, k.tr).sqrt(), dist2(k.tl, k.bl).sqrt());
         let (b, d) = (lu / span, lv / span);
-        Grid {
-            origin: (k.tl.x, k.tl.y),
-            ux: unit(k.tl, k.tr),
-            uy: unit(k.tl, k.bl),
-            a: -3.5 * b,
-            b,
-            c: -3.5 * d,
-            d,
-        }
+        Grid { origin: (k.tl.x, k.tl.y), ux: unit(k.tl, k.tr), uy: unit(k.tl, k.bl), a: -3.5 * b, b, c: -3.5 * d, d }
     }
 
     fn centre(&self, i: usize, j: usize) -> (f32, f32) {
         let s = self.a + self.b * (i as f32 + 0.5);
         let t = self.c + self.d * (j as f32 + 0.5);
-        (
-            self.origin.0 + s * self.ux.0 + t * self.uy.0,
-            self.origin.1 + s * self.ux.1 + t * self.uy.1,
-        )
+        (self.origin.0 + s * self.ux.0 + t * self.uy.0, self.origin.1 + s * self.ux.1 + t * self.uy.1)
     }
 }
 
@@ -476,13 +438,7 @@ struct Timing {
 /// pixels, to the centre of the other finder's edge. Each light/dark edge
 /// is found to a fraction of a pixel, and boundary `7 + k` is fitted to the
 /// k-th edge. `None` when the line does not look like a timing pattern.
-fn measure_timing(
-    img: &Gray,
-    threshold: u8,
-    from: (f32, f32),
-    dir: (f32, f32),
-    len: f32,
-) -> Option<Timing> {
+fn measure_timing(img: &Gray, threshold: u8, from: (f32, f32), dir: (f32, f32), len: f32) -> Option<Timing> {
     const STEP: f32 = 0.25;
     let thr = f32::from(threshold) + 0.5;
     let steps = ((len / STEP).ceil() as usize).min(40_000);
@@ -526,11 +482,7 @@ fn measure_timing(
     if b < 0.75 {
         return None;
     }
-    let worst = edges
-        .iter()
-        .enumerate()
-        .map(|(k, &t)| (t - (a + b * (7.0 + k as f32))).abs())
-        .fold(0f32, f32::max);
+    let worst = edges.iter().enumerate().map(|(k, &t)| (t - (a + b * (7.0 + k as f32))).abs()).fold(0f32, f32::max);
     if worst > 0.45 * b {
         return None;
     }
@@ -545,38 +497,15 @@ fn read_symbol(img: &Gray, bin: &Binary, k: &Corners) -> Result<Modules, String>
     let m = k.module;
     // Row 6 runs from under the top-left finder's centre to under the
     // top-right one's; column 6 likewise to the bottom-left finder.
-    let row6 = measure_timing(
-        img,
-        bin.threshold,
-        (k.tl.x + 3.0 * m * uy.0, k.tl.y + 3.0 * m * uy.1),
-        ux,
-        lu,
-    );
-    let col6 = measure_timing(
-        img,
-        bin.threshold,
-        (k.tl.x + 3.0 * m * ux.0, k.tl.y + 3.0 * m * ux.1),
-        uy,
-        lv,
-    );
+    let row6 = measure_timing(img, bin.threshold, (k.tl.x + 3.0 * m * uy.0, k.tl.y + 3.0 * m * uy.1), ux, lu);
+    let col6 = measure_timing(img, bin.threshold, (k.tl.x + 3.0 * m * ux.0, k.tl.y + 3.0 * m * ux.1), uy, lv);
     let from_span = (lu + lv) / 2.0 / m + 7.0;
 
     // Candidate (size, grid) pairs, most trusted first.
     let mut tries: Vec<(usize, Option<Grid>)> = Vec::new();
     if let (Some(h), Some(v)) = (row6, col6) {
         if h.n == v.n {
-            tries.push((
-                h.n,
-                Some(Grid {
-                    origin: (k.tl.x, k.tl.y),
-                    ux,
-                    uy,
-                    a: h.a,
-                    b: h.b,
-                    c: v.a,
-                    d: v.b,
-                }),
-            ));
+            tries.push((h.n, Some(Grid { origin: (k.tl.x, k.tl.y), ux, uy, a: h.a, b: h.b, c: v.a, d: v.b })));
         }
     }
     for t in [row6, col6].into_iter().flatten() {
@@ -598,17 +527,13 @@ fn read_symbol(img: &Gray, bin: &Binary, k: &Corners) -> Result<Modules, String>
         }
         seen.push((n, grid.is_some()));
         if !valid_size(n) {
-            first_err.get_or_insert_with(|| {
-                format!("module count {n} is not 17+4v for a version v from 1 to 40")
-            });
+            first_err.get_or_insert_with(|| format!("module count {n} is not 17+4v for a version v from 1 to 40"));
             continue;
         }
         // Keep the size only if it agrees with the finder spacing.
         if (n as f32 - from_span).abs() > (from_span * 0.1).max(3.0) {
             first_err.get_or_insert_with(|| {
-                format!(
-                    "timing patterns count {n} modules but the finder spacing says about {from_span:.0}"
-                )
+                format!("timing patterns count {n} modules but the finder spacing says about {from_span:.0}")
             });
             continue;
         }
@@ -680,9 +605,7 @@ fn check(m: &Modules) -> Result<(), String> {
         timing_errors += usize::from(m.get(k, 6) != want) + usize::from(m.get(6, k) != want);
     }
     if timing_errors > 0 {
-        return Err(format!(
-            "sampled {n}x{n} grid does not fit: {timing_errors} timing pattern module(s) wrong"
-        ));
+        return Err(format!("sampled {n}x{n} grid does not fit: {timing_errors} timing pattern module(s) wrong"));
     }
     for (fx, fy) in [(0, 0), (n - 7, 0), (0, n - 7)] {
         for y in 0..7 {
@@ -690,17 +613,13 @@ fn check(m: &Modules) -> Result<(), String> {
                 let ring = x.min(y).min(6 - x).min(6 - y);
                 let want = ring != 1;
                 if m.get(fx + x, fy + y) != want {
-                    return Err(format!(
-                        "sampled {n}x{n} grid does not fit: finder pattern module wrong"
-                    ));
+                    return Err(format!("sampled {n}x{n} grid does not fit: finder pattern module wrong"));
                 }
             }
         }
     }
     if !m.get(8, n - 8) {
-        return Err(format!(
-            "sampled {n}x{n} grid does not fit: dark module missing"
-        ));
+        return Err(format!("sampled {n}x{n} grid does not fit: dark module missing"));
     }
     let (f1, f2) = read_format_bits(m);
     let d = format_distance(f1).min(format_distance(f2));
@@ -710,10 +629,7 @@ fn check(m: &Modules) -> Result<(), String> {
     let version = m.version();
     if version >= 7 {
         let (v1, v2) = read_version_bits(m);
-        let best = [v1, v2]
-            .into_iter()
-            .filter_map(nearest_version)
-            .min_by_key(|&(_, dist)| dist);
+        let best = [v1, v2].into_iter().filter_map(nearest_version).min_by_key(|&(_, dist)| dist);
         match best {
             Some((v, _)) if v == version => {}
             Some((v, _)) => {
@@ -764,10 +680,7 @@ fn format_codeword(data: u32) -> u32 {
 
 /// Hamming distance to the nearest valid format codeword.
 fn format_distance(bits: u32) -> u32 {
-    (0..32)
-        .map(|d| (format_codeword(d) ^ bits).count_ones())
-        .min()
-        .unwrap_or(u32::MAX)
+    (0..32).map(|d| (format_codeword(d) ^ bits).count_ones()).min().unwrap_or(u32::MAX)
 }
 
 /// The two 18-bit copies of the version information.
@@ -832,18 +745,10 @@ mod tests {
     #[test]
     fn never_panics_on_odd_images() {
         for (w, h) in [(0, 0), (1, 1), (21, 21), (100, 3), (3, 100)] {
-            let img = Gray {
-                width: w,
-                height: h,
-                pixels: (0..w * h).map(|i| ((i * 7919) % 256) as u8).collect(),
-            };
+            let img = Gray { width: w, height: h, pixels: (0..w * h).map(|i| ((i * 7919) % 256) as u8).collect() };
             assert!(read_modules(&img).is_err());
         }
-        let bad = Gray {
-            width: 30,
-            height: 30,
-            pixels: vec![0; 10],
-        };
+        let bad = Gray { width: 30, height: 30, pixels: vec![0; 10] };
         assert!(read_modules(&bad).is_err());
     }
 }

@@ -34,7 +34,7 @@ struct Session<'a> {
 }
 
 /// Run a session to its outcome, print the outcome, clean up; returns the exit code.
-pub fn run(cfg: &Config, rep: &mut Reporter) -> i32 {
+pub fn run(cfg: &Config, tls: &Tls, rep: &mut Reporter) -> i32 {
     let mut s = Session {
         cfg,
         deadline: Instant::now() + cfg.timeout,
@@ -43,7 +43,7 @@ pub fn run(cfg: &Config, rep: &mut Reporter) -> i32 {
         rep,
         n: 0,
     };
-    let outcome = s.connect_loop();
+    let outcome = s.connect_loop(tls);
     // Hooks copying a QR file get their chance before the files go.
     s.hooks.drain(s.rep);
     s.files.cleanup();
@@ -52,14 +52,10 @@ pub fn run(cfg: &Config, rep: &mut Reporter) -> i32 {
 }
 
 impl Session<'_> {
-    fn connect_loop(&mut self) -> Outcome {
+    fn connect_loop(&mut self, tls: &Tls) -> Outcome {
         if let Err(e) = self.files.check_writable() {
             return Outcome::Failed(e);
         }
-        let tls = match Tls::new(&self.cfg.endpoint, self.cfg.ca_file.as_deref()) {
-            Ok(t) => t,
-            Err(e) => return Outcome::Failed(e),
-        };
         let url = self.cfg.endpoint.redacted("scanqrcode", &self.cfg.instance);
         let (mut attempt, mut failures, mut connected_once, mut backoff) = (0, 0, false, 1);
         loop {
@@ -67,7 +63,7 @@ impl Session<'_> {
             self.rep.connecting(&url, attempt);
             let connect_deadline = self.deadline.min(Instant::now() + self.cfg.connect_timeout);
             let reason =
-                match connect::open(&self.cfg.endpoint, &tls, &self.cfg.instance, &self.cfg.token, connect_deadline) {
+                match connect::open(&self.cfg.endpoint, tls, &self.cfg.instance, &self.cfg.token, connect_deadline) {
                     Ok(ws) => {
                         connected_once = true;
                         backoff = 1;

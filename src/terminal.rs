@@ -42,8 +42,7 @@ pub fn render(m: &Modules, style: Style) -> String {
     let side = m.size + 2 * QUIET;
     // Is the module at (x, y) of the quiet-zoned square dark? Beyond the
     // square (the half line under an odd count) counts as light.
-    let dark =
-        |x: usize, y: usize| -> bool { x >= QUIET && y >= QUIET && m.get(x - QUIET, y - QUIET) };
+    let dark = |x: usize, y: usize| -> bool { x >= QUIET && y >= QUIET && m.get(x - QUIET, y - QUIET) };
     // Which modules get ink: dark ones in colour (black on white) and
     // inverted; light ones otherwise (qrencode's UTF8 convention).
     let ink_is_dark = style.color || style.invert;
@@ -92,21 +91,12 @@ mod tests {
 
     fn tiny() -> Modules {
         // 1x1 "code": one dark module.
-        Modules {
-            size: 1,
-            dark: vec![true],
-        }
+        Modules { size: 1, dark: vec![true] }
     }
 
     #[test]
     fn plain_draws_light_modules() {
-        let s = render(
-            &tiny(),
-            Style {
-                color: false,
-                invert: false,
-            },
-        );
+        let s = render(&tiny(), Style { color: false, invert: false });
         // side 5 -> 3 lines; the dark module is at (2, 2): top half of line 1.
         assert_eq!(s, "█████\n██▄██\n▀▀▀▀▀\n");
         assert_eq!(s.lines().count(), line_count(&tiny()));
@@ -114,25 +104,13 @@ mod tests {
 
     #[test]
     fn inverted_draws_dark_modules() {
-        let s = render(
-            &tiny(),
-            Style {
-                color: false,
-                invert: true,
-            },
-        );
+        let s = render(&tiny(), Style { color: false, invert: true });
         assert_eq!(s, "     \n  ▀  \n     \n");
     }
 
     #[test]
     fn colour_sets_and_resets_every_line() {
-        let s = render(
-            &tiny(),
-            Style {
-                color: true,
-                invert: false,
-            },
-        );
+        let s = render(&tiny(), Style { color: true, invert: false });
         for line in s.lines() {
             assert!(line.starts_with(COLOR_ON) && line.ends_with(COLOR_OFF));
         }

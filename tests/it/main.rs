@@ -1,7 +1,9 @@
 //! The one integration-test binary: runs the real `scanqr` against local servers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cron;
 mod qr;
 mod qr_fixtures;
 mod session;
 mod support;
+mod tls;

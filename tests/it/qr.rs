@@ -8,20 +8,8 @@ use scanqr::image::{decode_png, ImageError, MAX_SIDE};
 use scanqr::qr::{read_modules, Modules};
 use scanqr::terminal::{line_count, qr_text, render, Style, QUIET};
 
-const STYLES: [Style; 3] = [
-    Style {
-        color: true,
-        invert: false,
-    },
-    Style {
-        color: false,
-        invert: false,
-    },
-    Style {
-        color: false,
-        invert: true,
-    },
-];
+const STYLES: [Style; 3] =
+    [Style { color: true, invert: false }, Style { color: false, invert: false }, Style { color: false, invert: true }];
 
 /// Strip `ESC [ ... m` sequences.
 fn strip_ansi(s: &str) -> String {
@@ -99,11 +87,8 @@ fn check_text(m: &Modules, text: &str, style: Style, payload: &str) -> Result<()
     // terminal's own background: not part of the drawing.
     for y in 0..side {
         for x in 0..w {
-            let want = x >= QUIET
-                && y >= QUIET
-                && x < QUIET + m.size
-                && y < QUIET + m.size
-                && m.get(x - QUIET, y - QUIET);
+            let want =
+                x >= QUIET && y >= QUIET && x < QUIET + m.size && y < QUIET + m.size && m.get(x - QUIET, y - QUIET);
             if dark[y * w + x] != want {
                 return Err(format!("text module ({x},{y}) wrong"));
             }
@@ -137,12 +122,7 @@ fn check_fixture(f: &Fixture) -> Result<(), String> {
     if m.size != f.size {
         return Err(format!("read {} modules a side, want {}", m.size, f.size));
     }
-    let wrong = m
-        .dark
-        .iter()
-        .zip(&f.modules)
-        .filter(|(a, b)| a != b)
-        .count();
+    let wrong = m.dark.iter().zip(&f.modules).filter(|(a, b)| a != b).count();
     if wrong > 0 {
         return Err(format!("{wrong} modules differ from the encoder's"));
     }
@@ -168,13 +148,7 @@ fn run_all(specs: &[Spec]) -> usize {
             failures.push(format!("{}: {e}", f.name));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} fixtures failed:\n{}",
-        failures.len(),
-        specs.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {} fixtures failed:\n{}", failures.len(), specs.len(), failures.join("\n"));
     specs.len()
 }
 
@@ -187,10 +161,7 @@ fn qr_corpus_reads_bit_for_bit_and_redraws_decodably() {
         assert!(specs.iter().any(|s| s.version == v), "version {v}");
     }
     for s in 1..=12 {
-        assert!(
-            specs.iter().any(|x| x.canvas == Canvas::Scale(s)),
-            "scale {s}"
-        );
+        assert!(specs.iter().any(|x| x.canvas == Canvas::Scale(s)), "scale {s}");
     }
     for b in 0..=8 {
         assert!(specs.iter().any(|x| x.border == b), "border {b}");
@@ -203,12 +174,7 @@ fn qr_corpus_reads_bit_for_bit_and_redraws_decodably() {
     }
     for side in [264, 300] {
         for filter in [Filter::Nearest, Filter::Bilinear, Filter::Bicubic] {
-            assert!(
-                specs
-                    .iter()
-                    .any(|x| x.canvas == Canvas::Side(side) && x.filter == filter),
-                "{side} {filter:?}"
-            );
+            assert!(specs.iter().any(|x| x.canvas == Canvas::Side(side) && x.filter == filter), "{side} {filter:?}");
         }
     }
     assert!(specs.iter().any(|x| x.version == 11
@@ -266,9 +232,7 @@ fn gray_png(w: u32, h: u32, f: impl Fn(u32, u32) -> u8) -> Vec<u8> {
 fn qr_not_a_png() {
     assert_eq!(decode_png(b"GIF89a......"), Err(ImageError::NotPng));
     assert_eq!(decode_png(b""), Err(ImageError::NotPng));
-    assert!(qr_text(b"<html>", STYLES[0])
-        .unwrap_err()
-        .contains("not a PNG"));
+    assert!(qr_text(b"<html>", STYLES[0]).unwrap_err().contains("not a PNG"));
 }
 
 #[test]
@@ -293,19 +257,10 @@ fn qr_too_large_header_is_refused_before_decoding() {
     // Only a header: no pixel data at all, so it can only be refused from IHDR.
     let mut png = fx::SIGNATURE.to_vec();
     png.extend(fx::ihdr(4096, 10, 8, 0, 0));
-    assert_eq!(
-        decode_png(&png),
-        Err(ImageError::TooLarge {
-            width: 4096,
-            height: 10
-        })
-    );
+    assert_eq!(decode_png(&png), Err(ImageError::TooLarge { width: 4096, height: 10 }));
     let mut tall = fx::SIGNATURE.to_vec();
     tall.extend(fx::ihdr(10, MAX_SIDE + 1, 16, 6, 0));
-    assert!(matches!(
-        decode_png(&tall),
-        Err(ImageError::TooLarge { .. })
-    ));
+    assert!(matches!(decode_png(&tall), Err(ImageError::TooLarge { .. })));
     let e = qr_text(&png, STYLES[1]).unwrap_err();
     assert!(e.contains("4096x10"), "{e}");
 }
@@ -371,13 +326,7 @@ fn qr_random_noise() {
     let e = qr_text(&png, STYLES[0]).unwrap_err();
     assert!(!e.is_empty());
     // Coarse noise (4x4 blocks of black or white) looks more like modules.
-    let png = gray_png(264, 264, |x, y| {
-        if noise[((y / 4) * 66 + x / 4) as usize] & 1 == 0 {
-            0
-        } else {
-            255
-        }
-    });
+    let png = gray_png(264, 264, |x, y| if noise[((y / 4) * 66 + x / 4) as usize] & 1 == 0 { 0 } else { 255 });
     let e = qr_text(&png, STYLES[0]).unwrap_err();
     assert!(!e.is_empty());
 }
@@ -396,32 +345,14 @@ fn qr_render_shape() {
     let m = read_modules(&decode_png(&f.png).expect("png")).expect("qr");
     assert_eq!(m.size, 21);
     assert_eq!(line_count(&m), 13); // (21 + 4) / 2 rounded up
-    let plain = render(
-        &m,
-        Style {
-            color: false,
-            invert: false,
-        },
-    );
+    let plain = render(&m, Style { color: false, invert: false });
     assert!(!plain.contains('\x1b'));
     assert!(plain.lines().all(|l| l.chars().count() == 25));
     // Plain: the quiet zone is light, so drawn (full blocks) on the first line.
     assert_eq!(plain.lines().next(), Some("█".repeat(25).as_str()));
-    let inverted = render(
-        &m,
-        Style {
-            color: false,
-            invert: true,
-        },
-    );
+    let inverted = render(&m, Style { color: false, invert: true });
     assert_eq!(inverted.lines().next(), Some(" ".repeat(25).as_str()));
-    let colour = render(
-        &m,
-        Style {
-            color: true,
-            invert: false,
-        },
-    );
+    let colour = render(&m, Style { color: true, invert: false });
     assert!(colour.lines().all(|l| l.ends_with("\x1b[0m")));
 }
 
@@ -439,10 +370,7 @@ fn qr_debug_dir() {
         eprintln!("{p:?} {}x{} hist {hist:?}", g.width, g.height);
         eprintln!("{:?}", read_modules(&g).map(|m| m.size));
         for y in [40u32, 41] {
-            eprintln!(
-                "row {y}: {:?}",
-                &g.pixels[(y * g.width) as usize..(y * g.width + 80) as usize]
-            );
+            eprintln!("row {y}: {:?}", &g.pixels[(y * g.width) as usize..(y * g.width + 80) as usize]);
         }
     }
 }

@@ -125,18 +125,10 @@ pub struct Fixture {
 
 /// The encoder's module matrix for a spec.
 pub fn encode(spec: &Spec) -> (usize, Vec<bool>) {
-    let code = QrCode::with_version(
-        spec.payload.as_bytes(),
-        Version::Normal(spec.version),
-        spec.ec,
-    )
-    .unwrap_or_else(|e| panic!("payload does not fit version {}: {e:?}", spec.version));
+    let code = QrCode::with_version(spec.payload.as_bytes(), Version::Normal(spec.version), spec.ec)
+        .unwrap_or_else(|e| panic!("payload does not fit version {}: {e:?}", spec.version));
     let size = code.width();
-    let modules = code
-        .to_colors()
-        .into_iter()
-        .map(|c| c == Color::Dark)
-        .collect();
+    let modules = code.to_colors().into_iter().map(|c| c == Color::Dark).collect();
     (size, modules)
 }
 
@@ -185,22 +177,10 @@ pub fn build(spec: &Spec) -> Fixture {
         spec.filter,
         spec.encoding,
         if spec.interlaced { " adam7" } else { "" },
-        if spec.turns > 0 {
-            format!(" turned {}deg", spec.turns as u32 * 90)
-        } else {
-            String::new()
-        },
+        if spec.turns > 0 { format!(" turned {}deg", spec.turns as u32 * 90) } else { String::new() },
         &spec.payload.chars().take(12).collect::<String>(),
     );
-    Fixture {
-        name,
-        payload: spec.payload.clone(),
-        size,
-        modules,
-        png,
-        width: side,
-        height: side,
-    }
+    Fixture { name, payload: spec.payload.clone(), size, modules, png, width: side, height: side }
 }
 
 /// For each output pixel along one axis, the source cells and weights.
@@ -221,9 +201,7 @@ fn weights(src: usize, dst: usize, filter: Filter) -> Vec<Vec<(isize, f32)>> {
                     let p = u - 0.5;
                     let p0 = p.floor();
                     let t = p - p0;
-                    (-1..=2)
-                        .map(|k| (p0 as isize + k, keys(k as f32 - t)))
-                        .collect()
+                    (-1..=2).map(|k| (p0 as isize + k, keys(k as f32 - t))).collect()
                 }
             }
         })
@@ -316,10 +294,7 @@ fn raw(f: &[f32], spec: &Spec) -> Raw {
             depth: d,
             palette: None,
             trns: None,
-            pixels: f
-                .iter()
-                .map(|&v| vec![sample(luma(mix(light, dark, v)), d)])
-                .collect(),
+            pixels: f.iter().map(|&v| vec![sample(luma(mix(light, dark, v)), d)]).collect(),
         },
         Encoding::GrayTrns => {
             // Light level 200 is made transparent by tRNS: it must come out white.
@@ -345,20 +320,14 @@ fn raw(f: &[f32], spec: &Spec) -> Raw {
             depth: d,
             palette: None,
             trns: None,
-            pixels: f
-                .iter()
-                .map(|&v| vec![sample(luma(dark.map(f32::from)), d), sample(v * 255.0, d)])
-                .collect(),
+            pixels: f.iter().map(|&v| vec![sample(luma(dark.map(f32::from)), d), sample(v * 255.0, d)]).collect(),
         },
         Encoding::Rgb(d) => Raw {
             color: png::ColorType::Rgb,
             depth: d,
             palette: None,
             trns: None,
-            pixels: f
-                .iter()
-                .map(|&v| mix(light, dark, v).iter().map(|&c| sample(c, d)).collect())
-                .collect(),
+            pixels: f.iter().map(|&v| mix(light, dark, v).iter().map(|&c| sample(c, d)).collect()).collect(),
         },
         Encoding::RgbTrns => {
             // Light colour (250, 240, 200) is transparent by tRNS.
@@ -368,10 +337,7 @@ fn raw(f: &[f32], spec: &Spec) -> Raw {
                 .map(|&v| {
                     // Anti-aliased between the light colour and the dark
                     // one; what rounds to the light colour is transparent.
-                    mix([250, 240, 200], dark, v)
-                        .iter()
-                        .map(|&c| sample(c, 8))
-                        .collect::<Vec<u16>>()
+                    mix([250, 240, 200], dark, v).iter().map(|&c| sample(c, 8)).collect::<Vec<u16>>()
                 })
                 .collect();
             Raw {
@@ -390,11 +356,8 @@ fn raw(f: &[f32], spec: &Spec) -> Raw {
             pixels: f
                 .iter()
                 .map(|&v| {
-                    let mut p: Vec<u16> = if v <= 0.0 {
-                        vec![0, 0, 0]
-                    } else {
-                        dark.iter().map(|&c| sample(c as f32, d)).collect()
-                    };
+                    let mut p: Vec<u16> =
+                        if v <= 0.0 { vec![0, 0, 0] } else { dark.iter().map(|&c| sample(c as f32, d)).collect() };
                     p.push(sample(v * 255.0, d));
                     p
                 })
@@ -414,10 +377,7 @@ fn raw(f: &[f32], spec: &Spec) -> Raw {
                     palette.extend(mix(light, dark, t).map(|c| c.round() as u8));
                 }
             }
-            let pixels = f
-                .iter()
-                .map(|&v| vec![(v * (levels - 1) as f32).round() as u16])
-                .collect();
+            let pixels = f.iter().map(|&v| vec![(v * (levels - 1) as f32).round() as u16]).collect();
             Raw {
                 color: png::ColorType::Indexed,
                 depth: d,
@@ -442,9 +402,7 @@ fn bit_depth(d: u8) -> png::BitDepth {
 fn write_png(f: &[f32], w: u32, h: u32, spec: &Spec) -> Vec<u8> {
     let r = raw(f, spec);
     let row = |y: usize, xs: &mut dyn Iterator<Item = usize>| -> Vec<u8> {
-        let samples: Vec<u16> = xs
-            .flat_map(|x| r.pixels[y * w as usize + x].iter().copied())
-            .collect();
+        let samples: Vec<u16> = xs.flat_map(|x| r.pixels[y * w as usize + x].iter().copied()).collect();
         pack(&samples, r.depth)
     };
     if spec.interlaced {
@@ -459,16 +417,7 @@ fn write_png(f: &[f32], w: u32, h: u32, spec: &Spec) -> Vec<u8> {
                 idat.extend(row(y, &mut xs.iter().copied()));
             }
         }
-        return raw_png(
-            w,
-            h,
-            r.depth,
-            color_code(r.color),
-            1,
-            r.palette.as_deref(),
-            r.trns.as_deref(),
-            &idat,
-        );
+        return raw_png(w, h, r.depth, color_code(r.color), 1, r.palette.as_deref(), r.trns.as_deref(), &idat);
     }
     let mut out = Vec::new();
     {
@@ -493,15 +442,8 @@ fn write_png(f: &[f32], w: u32, h: u32, spec: &Spec) -> Vec<u8> {
 }
 
 /// Adam7 passes: (x start, x step, y start, y step).
-const ADAM7: [(usize, usize, usize, usize); 7] = [
-    (0, 8, 0, 8),
-    (4, 8, 0, 8),
-    (0, 4, 4, 8),
-    (2, 4, 0, 4),
-    (0, 2, 2, 4),
-    (1, 2, 0, 2),
-    (0, 1, 1, 2),
-];
+const ADAM7: [(usize, usize, usize, usize); 7] =
+    [(0, 8, 0, 8), (4, 8, 0, 8), (0, 4, 4, 8), (2, 4, 0, 4), (0, 2, 2, 4), (1, 2, 0, 2), (0, 1, 1, 2)];
 
 fn color_code(c: png::ColorType) -> u8 {
     match c {
@@ -520,11 +462,7 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
         }
     }
     !crc
@@ -625,21 +563,13 @@ impl Rng {
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 fn b64ish(rng: &mut Rng, n: usize) -> String {
-    (0..n)
-        .map(|_| B64[rng.below(64) as usize] as char)
-        .collect()
+    (0..n).map(|_| B64[rng.below(64) as usize] as char).collect()
 }
 
 /// What WhatsApp's linking QR carries: `2@` then base64 fields split by commas.
 pub fn whatsapp_payload(seed: u64) -> String {
     let mut rng = Rng::new(seed);
-    format!(
-        "2@{},{},{},{}",
-        b64ish(&mut rng, 88),
-        b64ish(&mut rng, 44),
-        b64ish(&mut rng, 44),
-        b64ish(&mut rng, 44)
-    )
+    format!("2@{},{},{},{}", b64ish(&mut rng, 88), b64ish(&mut rng, 44), b64ish(&mut rng, 44), b64ish(&mut rng, 44))
 }
 
 /// The longest text (up to `fill` of the capacity) that fits `version` at `ec`.
@@ -647,14 +577,11 @@ pub fn payload_for(version: i16, ec: EcLevel, seed: u64, fill: f32) -> String {
     let mut rng = Rng::new(seed);
     let text: String = (0..3000)
         .map(|_| {
-            let alphabet =
-                b"abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/?=&";
+            let alphabet = b"abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/?=&";
             alphabet[rng.below(alphabet.len() as u64) as usize] as char
         })
         .collect();
-    let fits = |n: usize| {
-        QrCode::with_version(&text.as_bytes()[..n], Version::Normal(version), ec).is_ok()
-    };
+    let fits = |n: usize| QrCode::with_version(&text.as_bytes()[..n], Version::Normal(version), ec).is_ok();
     let (mut lo, mut hi) = (1usize, text.len());
     while lo < hi {
         let mid = (lo + hi + 1) / 2;
@@ -722,15 +649,10 @@ pub fn corpus() -> Vec<Spec> {
     }
 
     // 4. Adam7 interlacing in several colour types.
-    for (i, enc) in [
-        Encoding::Gray(1),
-        Encoding::Gray(8),
-        Encoding::Rgba(8),
-        Encoding::Palette(2, true),
-        Encoding::Rgb(16),
-    ]
-    .into_iter()
-    .enumerate()
+    for (i, enc) in
+        [Encoding::Gray(1), Encoding::Gray(8), Encoding::Rgba(8), Encoding::Palette(2, true), Encoding::Rgb(16)]
+            .into_iter()
+            .enumerate()
     {
         let mut s = Spec::new(&whatsapp_payload(40 + i as u64), 11, EcLevel::M);
         s.canvas = Canvas::Side(264);
@@ -771,10 +693,7 @@ pub fn corpus() -> Vec<Spec> {
     }
 
     // 6. Coloured: dark blue on pale yellow, and a low-contrast grey pair.
-    for (dark, light) in [
-        ([20, 30, 110], [255, 250, 205]),
-        ([70, 70, 70], [200, 200, 200]),
-    ] {
+    for (dark, light) in [([20, 30, 110], [255, 250, 205]), ([70, 70, 70], [200, 200, 200])] {
         let mut s = Spec::new(&wa, 11, EcLevel::M);
         s.canvas = Canvas::Side(264);
         s.border = 2;
@@ -786,16 +705,8 @@ pub fn corpus() -> Vec<Spec> {
     }
 
     // 7. Whole scales with smoothing (the usual "render then upscale").
-    for (v, scale, filter) in [
-        (4, 3, Filter::Bilinear),
-        (9, 5, Filter::Bicubic),
-        (11, 2, Filter::Nearest),
-    ] {
-        let mut s = Spec::new(
-            &payload_for(v, EcLevel::Q, v as u64 + 7, 0.8),
-            v,
-            EcLevel::Q,
-        );
+    for (v, scale, filter) in [(4, 3, Filter::Bilinear), (9, 5, Filter::Bicubic), (11, 2, Filter::Nearest)] {
+        let mut s = Spec::new(&payload_for(v, EcLevel::Q, v as u64 + 7, 0.8), v, EcLevel::Q);
         s.canvas = Canvas::Scale(scale);
         s.border = 4;
         s.filter = filter;

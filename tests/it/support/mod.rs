@@ -212,3 +212,19 @@ pub fn read_until(out: &mut impl BufRead, needle: &str) -> Vec<String> {
         }
     }
 }
+
+/// The emulator with the tests' credentials.
+pub fn emulator(scenario: scanqr_emulator::Scenario, tls: bool) -> scanqr_emulator::Server {
+    scanqr_emulator::Server::start(scanqr_emulator::Options {
+        instance: INSTANCE.into(),
+        token: TOKEN.into(),
+        scenario,
+        tls,
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+pub fn fast_authorize(qr: usize) -> scanqr_emulator::Scenario {
+    scanqr_emulator::Scenario::Authorize { qr, every: Duration::from_millis(50) }
+}

@@ -1,0 +1,45 @@
+//! wss:// against the emulator's throw-away CA.
+
+use crate::support::*;
+
+#[test]
+fn wss_session_with_ca_file() {
+    let emu = emulator(fast_authorize(2), true);
+    let ca = emu.ca_pem_path().unwrap().to_str().unwrap().to_string();
+    let run = run_in(&scratch("wss"), &emu.api_url(), &["--json", "--ca-file", &ca]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.names(), ["connecting", "connected", "qr", "qr", "authorized"]);
+    assert!(run.events()[0]["url"].as_str().unwrap().starts_with("wss://127.0.0.1:"));
+}
+
+#[test]
+fn an_untrusted_certificate_is_76_and_not_retried() {
+    let emu = emulator(fast_authorize(1), true);
+    let run = run_in(&scratch("untrusted"), &emu.api_url(), &["--json"]);
+    assert_eq!(run.code, 76, "{run:?}");
+    let last = run.last();
+    assert_eq!(last["kind"], "protocol");
+    assert!(last["message"].as_str().unwrap().contains("--ca-file"), "{last}");
+    assert_eq!(run.names().iter().filter(|n| *n == "connecting").count(), 1);
+}
+
+#[test]
+fn an_unreadable_ca_file_is_a_configuration_error() {
+    let emu = emulator(fast_authorize(1), true);
+    let dir = scratch("badca");
+    std::fs::write(dir.join("ca.pem"), "not a certificate").unwrap();
+    for (ca, needle) in [("missing.pem", "cannot read --ca-file"), ("ca.pem", "not a PEM certificate")] {
+        let run = run_in(&dir, &emu.api_url(), &["--json", "--ca-file", ca]);
+        assert_eq!((run.code, run.stdout.as_str()), (78, ""), "{run:?}");
+        assert!(run.stderr.contains(needle), "{run:?}");
+    }
+}
+
+#[test]
+fn ssl_cert_file_is_honoured() {
+    let emu = emulator(fast_authorize(1), true);
+    let mut cmd = command(&scratch("sslcertfile"), &emu.api_url(), &["--json"]);
+    cmd.env("SSL_CERT_FILE", emu.ca_pem_path().unwrap());
+    let run = finish(cmd.spawn().unwrap(), std::time::Duration::from_secs(30));
+    assert_eq!(run.code, 0, "{run:?}");
+}
