@@ -70,7 +70,7 @@ impl Reporter {
     pub fn new(json: bool, quiet: bool, draw: bool, secret: &str) -> Reporter {
         let stdout_tty = std::io::stdout().is_terminal();
         let stderr_tty = std::io::stderr().is_terminal();
-        let drawing = draw.then(|| Drawing {
+        let drawing = draw.then_some(Drawing {
             to_stderr: json,
             in_place: if json { stderr_tty } else { stdout_tty },
             block: 0,

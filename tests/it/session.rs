@@ -427,7 +427,8 @@ fn human_lines_and_quiet() {
 #[test]
 fn configuration_and_usage_errors_print_no_events() {
     let dir = scratch("config");
-    let cases: &[(&[&str], &[(&str, &str)], i32, &str)] = &[
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], i32, &'a str);
+    let cases: &[Case] = &[
         (&["--frobnicate"], &[], 64, "unknown option --frobnicate"),
         (&["--instance", "12a"], &[], 64, "digits only"),
         (&["--api-url", "ftp://h"], &[], 64, "not supported"),

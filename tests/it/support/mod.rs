@@ -44,11 +44,15 @@ impl Server {
     pub fn ws(script: impl Fn(usize, &mut WebSocket<TcpStream>) + Send + Sync + 'static) -> Server {
         Server::raw(move |i, stream| {
             let want = format!("/waInstance{INSTANCE}/scanqrcode/{TOKEN}");
+            let seen = std::sync::Mutex::new(String::new());
+            #[allow(clippy::result_large_err)] // tungstenite's callback signature
             let check = |req: &tungstenite::handshake::server::Request, resp| {
-                assert_eq!(req.uri().path(), want);
+                *seen.lock().unwrap() = req.uri().path().to_string();
                 Ok(resp)
             };
-            if let Ok(mut ws) = tungstenite::accept_hdr(stream, check) {
+            let accepted = tungstenite::accept_hdr(stream, check);
+            assert_eq!(*seen.lock().unwrap(), want);
+            if let Ok(mut ws) = accepted {
                 script(i, &mut ws);
             }
         })
