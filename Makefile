@@ -5,7 +5,7 @@ PREFIX ?= $(HOME)/.cargo
 VENDORED := $(shell pkg-config --exists openssl 2>/dev/null || echo --features scanqr/vendored)
 FUZZ_SECONDS ?= 60
 
-.PHONY: build test install demo bench fuzz soak tools clean
+.PHONY: build test install demo bench fuzz soak valgrind tools clean
 
 build:
 	$(CARGO) build --release --workspace $(VENDORED)
@@ -40,6 +40,15 @@ bench:
 
 fuzz:
 	fuzz/run.sh $(FUZZ_SECONDS)
+
+# 500 consecutive sessions against the emulator, mixed scenarios (SOAK_SESSIONS=N to change).
+soak:
+	$(CARGO) test --release --test it $(VENDORED) -- --ignored --nocapture soak::
+
+# A normal session, the bad-frames session, TLS and a signal, each under valgrind's memcheck.
+valgrind:
+	SCANQR_WRAPPER="valgrind --error-exitcode=1 -q --leak-check=full" $(CARGO) test --test it $(VENDORED) -- \
+		session::authorized_reports session::bad_frames session::sigterm tls::wss_session_with_ca_file
 
 tools:
 	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt

@@ -147,3 +147,18 @@ fn logout_then_state_is_not_authorized() {
     let run = run_in(&scratch("logout-state"), &emu.api_url(), &["state", "--json"]);
     assert_eq!(run.code, 1, "{run:?}");
 }
+
+#[test]
+fn a_hook_over_30_seconds_is_killed_with_a_warning() {
+    // The session outlives the hook: the emulator sends the outcome after 33 s.
+    let emu = emulator(Scenario::Authorize { qr: 1, every: Duration::from_secs(33) }, false);
+    let dir = scratch("hook30");
+    let started = Instant::now();
+    let run = run_in(&dir, &emu.api_url(), &["--json", "--on-qr", "sleep 45; touch survived"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let warnings: Vec<_> = run.events().into_iter().filter(|e| e["event"] == "warning").collect();
+    assert_eq!(warnings.len(), 1, "{run:?}");
+    assert!(warnings[0]["message"].as_str().unwrap().contains("ran over 30 s; killed"), "{warnings:?}");
+    assert!(started.elapsed() < Duration::from_secs(40));
+    assert!(!dir.join("survived").exists());
+}

@@ -5,5 +5,6 @@ mod cron;
 mod qr;
 mod qr_fixtures;
 mod session;
+mod soak;
 mod support;
 mod tls;

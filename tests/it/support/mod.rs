@@ -144,8 +144,18 @@ impl Run {
 }
 
 /// The binary with credentials for the scripted servers, run in `dir`.
+/// `SCANQR_WRAPPER` (e.g. `valgrind --error-exitcode=1 -q`) runs the binary under a checker.
 pub fn command(dir: &Path, api_url: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_scanqr"));
+    let wrapper = std::env::var("SCANQR_WRAPPER").unwrap_or_default();
+    let mut words = wrapper.split_whitespace();
+    let mut cmd = match words.next() {
+        Some(program) => {
+            let mut c = Command::new(program);
+            c.args(words).arg(env!("CARGO_BIN_EXE_scanqr"));
+            c
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_scanqr")),
+    };
     cmd.current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
