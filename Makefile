@@ -10,11 +10,12 @@ FUZZ_SECONDS ?= 60
 build:
 	$(CARGO) build --release --workspace $(VENDORED)
 
-# fmt check, clippy with warnings denied, every test of the workspace.
+# fmt check, clippy with warnings denied, every test of the workspace. Most
+# tests wait on sockets and timers, not the CPU, hence more threads than cores.
 test: tools
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets $(VENDORED) -- -D warnings
-	$(CARGO) test --workspace $(VENDORED)
+	$(CARGO) test --workspace $(VENDORED) -- --test-threads=8
 
 install:
 	$(CARGO) install --locked --path . --root $(PREFIX) $(VENDORED)

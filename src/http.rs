@@ -51,8 +51,7 @@ pub fn get(ep: &Endpoint, tls: &Tls, path: &str, connect_by: Instant, deadline: 
                 raw.extend_from_slice(buf.get(..n).unwrap_or_default());
                 false
             }
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => continue,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if connect::is_tick(&e) => continue,
             Err(e) => return Err(lost(e)),
         };
         match parse(&raw, at_eof) {
@@ -71,8 +70,7 @@ fn write_all(stream: &mut impl Write, mut bytes: &[u8], deadline: Instant) -> st
         match stream.write(bytes) {
             Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
             Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && Instant::now() < deadline => {}
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if connect::is_tick(&e) && Instant::now() < deadline => {}
             Err(e) => return Err(e),
         }
     }

@@ -113,9 +113,8 @@ impl Session<'_> {
                         return close(ws, end);
                     }
                 }
-                Err(tungstenite::Error::Io(e))
-                    if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
-                {
+                // A tick of the read timeout, or a signal interrupting the read.
+                Err(tungstenite::Error::Io(e)) if connect::is_tick(&e) => {
                     let silent = last_frame.elapsed();
                     if silent >= LOST_AFTER {
                         return End::Lost(format!("no frame from the server for {} s", LOST_AFTER.as_secs()));
@@ -208,7 +207,7 @@ fn close(mut ws: WebSocket<Stream>, end: End) -> End {
     let until = Instant::now() + Duration::from_secs(1);
     while Instant::now() < until {
         match ws.flush() {
-            Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(tungstenite::Error::Io(e)) if connect::is_tick(&e) => continue,
             _ => break,
         }
     }

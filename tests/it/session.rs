@@ -473,3 +473,24 @@ fn help_and_version() {
     let run = finish(command(&dir, "", &["-V"]).spawn().unwrap(), Duration::from_secs(10));
     assert!(run.stdout.starts_with("scanqr "));
 }
+
+#[test]
+fn sixty_seconds_without_a_frame_is_a_lost_connection() {
+    let srv = Server::ws(|i, ws| {
+        if i == 0 {
+            // Never read, so the client's pings go unanswered.
+            std::thread::sleep(Duration::from_secs(75));
+            return;
+        }
+        account(ws);
+        linger(ws, Duration::from_secs(5));
+    });
+    let started = std::time::Instant::now();
+    let run = finish(command(&scratch("silent60"), &srv.url(), &["--json"]).spawn().unwrap(), Duration::from_secs(80));
+    assert_eq!(run.code, 0, "{run:?}");
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(60) && took < Duration::from_secs(66), "{took:?}");
+    let ev = run.events();
+    let lost = ev.iter().find(|e| e["event"] == "reconnecting").unwrap();
+    assert_eq!(lost["reason"], "no frame from the server for 60 s");
+}
