@@ -209,3 +209,21 @@ pub fn read_until(out: &mut impl BufRead, needle: &str) -> Vec<String> {
         }
     }
 }
+
+impl Server {
+    /// Like [`Server::raw`], on a listener the caller set up (socket options, say).
+    pub fn raw_on(listener: TcpListener, script: impl Fn(usize, TcpStream) + Send + Sync + 'static) -> Server {
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        let script = Arc::new(script);
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let i = count.fetch_add(1, Ordering::SeqCst);
+                let script = script.clone();
+                thread::spawn(move || script(i, stream));
+            }
+        });
+        Server { port, accepted }
+    }
+}
