@@ -402,7 +402,11 @@ fn invalid_utf8_in_a_text_frame_drops_the_connection() {
 
 #[test]
 fn a_reserved_opcode_drops_the_connection() {
-    bad_frame("opcode", frame(0x83, None, b"{}"), "protocol violation");
+    bad_frame(
+        "opcode",
+        frame(0x83, None, b"{}"),
+        "protocol violation (Encountered invalid opcode: 3)",
+    );
 }
 
 #[test]
@@ -410,7 +414,7 @@ fn a_ping_over_125_bytes_drops_the_connection() {
     bad_frame(
         "bigping",
         frame(0x89, None, &[b'p'; 126]),
-        "protocol violation",
+        "protocol violation (Control frame too big",
     );
 }
 
@@ -419,19 +423,31 @@ fn a_masked_frame_from_the_server_drops_the_connection() {
     bad_frame(
         "masked",
         frame(TEXT, Some([1, 2, 3, 4]), ALREADY.as_bytes()),
-        "protocol violation",
+        "masked frame from server",
     );
 }
 
 #[test]
 fn reserved_bits_and_orphan_or_fragmented_control_frames_drop_the_connection() {
     // RSV1 without an extension; a continuation with nothing to continue; a fragmented ping.
-    for (name, bytes) in [
-        ("rsv", frame(0xC1, None, ALREADY.as_bytes())),
-        ("orphan", frame(0x80, None, b"{}")),
-        ("fragping", frame(0x09, None, b"p")),
+    for (name, bytes, why) in [
+        (
+            "rsv",
+            frame(0xC1, None, ALREADY.as_bytes()),
+            "Reserved bits",
+        ),
+        (
+            "orphan",
+            frame(0x80, None, b"{}"),
+            "Continue frame but nothing",
+        ),
+        (
+            "fragping",
+            frame(0x09, None, b"p"),
+            "Fragmented control frame",
+        ),
     ] {
-        bad_frame(name, bytes, "protocol violation");
+        bad_frame(name, bytes, &format!("protocol violation ({why}"));
     }
 }
 
@@ -954,4 +970,27 @@ fn sigint_while_waiting_for_frames_closes_cleanly_with_130() {
         "no close frame"
     );
     assert_no_files(&dir, &run);
+}
+
+/// A long unknown `type` is cut to 40 characters before the reporter scrubs
+/// the token, so a token straddling the cut leaks its first part.
+#[test]
+#[ignore = "needs fix: message.rs truncates an unknown type before report.rs can scrub the token in it"]
+fn a_token_straddling_the_truncation_of_an_unknown_type_does_not_leak_in_part() {
+    let srv = Server::ws(|_, ws| {
+        text(ws, &format!(r#"{{"type":"{}{TOKEN}"}}"#, "x".repeat(30)));
+        text(ws, ALREADY);
+        linger(ws, Duration::from_secs(5));
+    });
+    let dir = scratch("h-echo-cut");
+    let (run, _) = timed(&dir, &srv.url(), &["--json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let all = format!("{}{}", run.stdout, run.stderr);
+    for piece in TOKEN.as_bytes().windows(8) {
+        let piece = std::str::from_utf8(piece).unwrap();
+        assert!(
+            !all.contains(piece),
+            "{piece:?} of the token leaked: {run:?}"
+        );
+    }
 }
