@@ -21,15 +21,15 @@ pub const MAX_MESSAGE: usize = 1 << 20;
 pub const TICK: Duration = Duration::from_millis(250);
 
 pub enum Stream {
-    Plain(TcpStream),
-    Tls(Box<native_tls::TlsStream<TcpStream>>),
+    Plain(Socket),
+    Tls(Box<native_tls::TlsStream<Socket>>),
 }
 
 impl Stream {
     pub fn tcp(&self) -> &TcpStream {
         match self {
-            Stream::Plain(s) => s,
-            Stream::Tls(s) => s.get_ref(),
+            Stream::Plain(s) => &s.tcp,
+            Stream::Tls(s) => &s.get_ref().tcp,
         }
     }
 }
@@ -55,6 +55,57 @@ impl Write for Stream {
             Stream::Plain(s) => s.flush(),
             Stream::Tls(s) => s.flush(),
         }
+    }
+}
+
+/// The TCP socket under TLS and the websocket.
+///
+/// OpenSSL's handshake and tungstenite's handshake and frame reader each loop
+/// on reads until they have what they need; a server trickling bytes just
+/// inside the read timeout would keep them there forever, past every
+/// deadline. So a read hands control back, as `WouldBlock`, once [`TICK`] has
+/// passed since it last did, and a read or write cut short by a signal
+/// (EINTR) is a `WouldBlock` too. All the layers above resume after a
+/// `WouldBlock`, so the loops above us see the deadline and the signal flag
+/// at least every two ticks, and lose no byte.
+#[derive(Debug)]
+pub struct Socket {
+    tcp: TcpStream,
+    yielded: Instant,
+}
+
+impl Socket {
+    fn new(tcp: TcpStream) -> Socket {
+        Socket { tcp, yielded: Instant::now() }
+    }
+
+    fn yield_now<T>(&mut self) -> io::Result<T> {
+        self.yielded = Instant::now();
+        Err(io::ErrorKind::WouldBlock.into())
+    }
+}
+
+impl Read for Socket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.yielded.elapsed() >= TICK {
+            return self.yield_now();
+        }
+        match self.tcp.read(buf) {
+            Err(e) if timed_out(&e) || e.kind() == io::ErrorKind::Interrupted => self.yield_now(),
+            other => other,
+        }
+    }
+}
+
+impl Write for Socket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.tcp.write(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(io::ErrorKind::WouldBlock.into()),
+            other => other,
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.tcp.flush()
     }
 }
 
@@ -133,10 +184,9 @@ pub fn transport(ep: &Endpoint, tls: &Tls, deadline: Instant) -> Result<Stream, 
     let tcp = tcp(ep, deadline)?;
     tcp.set_read_timeout(Some(TICK)).map_err(|e| Error::Network(format!("socket setup failed: {e}")))?;
     tcp.set_write_timeout(Some(TICK)).map_err(|e| Error::Network(format!("socket setup failed: {e}")))?;
-    let Some(connector) = &tls.connector else {
-        return Ok(Stream::Plain(tcp));
-    };
-    let mut step = connector.connect(&ep.host, tcp);
+    let sock = Socket::new(tcp);
+    let Some(connector) = &tls.connector else { return Ok(Stream::Plain(sock)) };
+    let mut step = connector.connect(&ep.host, sock);
     loop {
         match step {
             Ok(s) => return Ok(Stream::Tls(Box::new(s))),
@@ -147,6 +197,9 @@ pub fn transport(ep: &Endpoint, tls: &Tls, deadline: Instant) -> Result<Stream, 
                 }
                 step = mid.handshake();
             }
+            Err(native_tls::HandshakeError::Failure(e)) if connection_lost(&e) => {
+                return Err(Error::Network(format!("connection to {} lost during the TLS handshake: {e}", ep.host)))
+            }
             Err(native_tls::HandshakeError::Failure(e)) => {
                 return Err(Error::Protocol(format!(
                     "TLS handshake with {} failed: {e}; if the server uses a private CA, pass it with --ca-file",
@@ -155,6 +208,21 @@ pub fn transport(ep: &Endpoint, tls: &Tls, deadline: Instant) -> Result<Stream, 
             }
         }
     }
+}
+
+/// Whether a failed TLS handshake is the connection dropping (reset, hung up)
+/// rather than TLS itself failing: the former is a network error, retried.
+fn connection_lost(e: &native_tls::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<io::Error>() {
+            use io::ErrorKind as K;
+            return matches!(io.kind(), K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof);
+        }
+        source = s.source();
+    }
+    // OpenSSL reports a peer that hung up mid-handshake as its own error, not an io::Error.
+    e.to_string().to_ascii_lowercase().contains("unexpected eof")
 }
 
 /// The websocket upgrade over an open transport.

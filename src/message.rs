@@ -44,7 +44,9 @@ pub fn parse(text: &str) -> Result<Message, Skip> {
         "alreadyLogged" => Ok(Message::AlreadyLogged(text_of(message, "instance account already authorized"))),
         "timeoutExpired" | "timeout" => Ok(Message::Timeout),
         "error" => Ok(Message::Error(text_of(message, "GREEN-API reported an error without text"))),
-        other => Err(format!("unknown message type {:?}; skipped", truncate(other, 40))),
+        // Echo a type only whole, so the reporter can mask a token in it; never a cut one.
+        other if other.chars().count() <= 40 => Err(format!("unknown message type {other:?}; skipped")),
+        other => Err(format!("unknown message type of {} characters; skipped", other.chars().count())),
     }
 }
 
@@ -66,13 +68,6 @@ fn text_of(message: Option<&Value>, default: &str) -> String {
         Some(Value::Null) | None => default.to_string(),
         Some(Value::String(_)) => default.to_string(),
         Some(other) => other.to_string(),
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}...", &s[..i]),
-        None => s.to_string(),
     }
 }
 

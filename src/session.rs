@@ -190,6 +190,9 @@ fn lost_reason(e: tungstenite::Error) -> String {
     use tungstenite::Error as E;
     match e {
         E::ConnectionClosed | E::AlreadyClosed => "the server closed the connection".into(),
+        E::Protocol(tungstenite::error::ProtocolError::ResetWithoutClosingHandshake) => {
+            "the server hung up without a close frame".into()
+        }
         E::Io(io) => format!("connection lost: {io}"),
         E::Capacity(c) => format!(
             "the server sent a message over the {} MiB limit ({c}); dropped the connection",

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cron;
+mod hostile;
 mod qr;
 mod qr_fixtures;
 mod session;

@@ -24,7 +24,11 @@ pub struct Server {
 
 impl Server {
     pub fn raw(script: impl Fn(usize, TcpStream) + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Server::raw_on(TcpListener::bind("127.0.0.1:0").unwrap(), script)
+    }
+
+    /// Like [`Server::raw`], on a listener the caller set up (socket options, say).
+    pub fn raw_on(listener: TcpListener, script: impl Fn(usize, TcpStream) + Send + Sync + 'static) -> Server {
         let port = listener.local_addr().unwrap().port();
         let accepted = Arc::new(AtomicUsize::new(0));
         let count = accepted.clone();
