@@ -56,21 +56,12 @@ pub fn main() -> i32 {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let env = |k: &str| std::env::var(k).ok();
     match parse(args, &env) {
-        Ok(Parsed::Help) => {
-            print!("{HELP}");
-            0
-        }
-        Ok(Parsed::Version) => {
-            println!("scanqr {}", env!("CARGO_PKG_VERSION"));
-            0
-        }
+        Ok(Parsed::Help) => say(false, HELP),
+        Ok(Parsed::Version) => say(false, &format!("scanqr {}\n", env!("CARGO_PKG_VERSION"))),
         Ok(Parsed::Run(cfg)) => {
             let tls = match Tls::new(&cfg.endpoint, cfg.ca_file.as_deref()) {
                 Ok(tls) => tls,
-                Err(e) => {
-                    eprintln!("scanqr: {e}");
-                    return e.exit_code();
-                }
+                Err(e) => return fail(&e),
             };
             signal::install();
             let mut rep = Reporter::new(cfg.json, cfg.quiet, cfg.terminal, cfg.token.secret());
@@ -80,11 +71,25 @@ pub fn main() -> i32 {
                 Command::Logout => instance::logout(&cfg, &tls, &mut rep),
             }
         }
-        Err(e) => {
-            eprintln!("scanqr: {e}");
-            e.exit_code()
-        }
+        Err(e) => fail(&e),
     }
+}
+
+/// Print without panicking on a closed pipe (`scanqr --help | head -1`).
+fn say(to_stderr: bool, text: &str) -> i32 {
+    use std::io::Write;
+    let _ = if to_stderr {
+        std::io::stderr().write_all(text.as_bytes())
+    } else {
+        std::io::stdout().write_all(text.as_bytes())
+    };
+    0
+}
+
+/// An error before any session: one line on stderr, and its exit code.
+fn fail(e: &Error) -> i32 {
+    say(true, &format!("scanqr: {e}\n"));
+    e.exit_code()
 }
 
 /// Parse arguments, reading the environment through `env` (a flag wins over it).
