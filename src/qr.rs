@@ -65,7 +65,7 @@ pub fn read_modules(img: &Gray) -> Result<Modules, String> {
         ));
     }
     let threshold =
-        otsu(&img.pixels).ok_or("image is blank: no dark and light areas to tell apart")?;
+        threshold(&img.pixels).ok_or("image is blank: no dark and light areas to tell apart")?;
     let bin = Binary::new(img, threshold);
     let finders = find_finders(&bin);
     if std::env::var("QR_DEBUG").is_ok() {
@@ -102,9 +102,16 @@ const MAX_TRIPLES_TRIED: usize = 24;
 
 // ---------------------------------------------------------------- threshold
 
-/// Otsu's threshold: values `<=` it are dark. `None` for an image without
-/// two clearly different levels (blank, or nearly so).
-fn otsu(pixels: &[u8]) -> Option<u8> {
+/// The level that splits dark from light: values `<=` it are dark. `None`
+/// for an image without two clearly different levels (blank, or nearly so).
+///
+/// Otsu's method splits the histogram in two; the threshold is then the
+/// midpoint between the dark and light extremes of the two sides (the
+/// levels reached by 2% of each side's pixels). Otsu's split alone sits too
+/// near the light side when there is much background, which thins the light
+/// rings of smoothed finder patterns; halfway between full dark and full
+/// light is where a blurred edge really is.
+fn threshold(pixels: &[u8]) -> Option<u8> {
     let mut hist = [0u64; 256];
     for &p in pixels {
         if let Some(c) = hist.get_mut(usize::from(p)) {
@@ -116,14 +123,41 @@ fn otsu(pixels: &[u8]) -> Option<u8> {
     if hi < lo + MIN_CONTRAST {
         return None;
     }
-    let total = pixels.len() as f64;
+    let split = otsu(&hist, hi);
+    let dark_side = hist.get(..=split)?;
+    let light_side = hist.get(split + 1..)?;
+    // The level below which 2% of the dark side lies, and above which 2%
+    // of the light side lies.
+    let extreme = |side: &[u64], from_top: bool| -> Option<usize> {
+        let total: u64 = side.iter().sum();
+        let want = (total / 50).max(1);
+        let mut acc = 0u64;
+        let n = side.len();
+        for k in 0..n {
+            let i = if from_top { n - 1 - k } else { k };
+            acc += side.get(i).copied().unwrap_or(0);
+            if acc >= want {
+                return Some(i);
+            }
+        }
+        None
+    };
+    let dark = extreme(dark_side, false)?;
+    let light = extreme(light_side, true)? + split + 1;
+    u8::try_from((dark + light) / 2).ok()
+}
+
+/// Otsu's split of a histogram: the level `t` that best separates `<= t`
+/// from `> t`. Always below `hi`, the highest level present.
+fn otsu(hist: &[u64; 256], hi: usize) -> usize {
+    let total: f64 = hist.iter().map(|&c| c as f64).sum();
     let sum_all: f64 = hist
         .iter()
         .enumerate()
         .map(|(i, &c)| i as f64 * c as f64)
         .sum();
     let (mut w0, mut sum0) = (0f64, 0f64);
-    let (mut best, mut best_t) = (-1f64, lo);
+    let (mut best, mut best_t) = (-1f64, 0);
     for (t, &c) in hist.iter().enumerate().take(hi) {
         w0 += c as f64;
         sum0 += t as f64 * c as f64;
@@ -139,7 +173,7 @@ fn otsu(pixels: &[u8]) -> Option<u8> {
             best_t = t;
         }
     }
-    u8::try_from(best_t).ok()
+    best_t
 }
 
 /// Levels closer than this are not told apart (a blank or washed-out image).
@@ -824,9 +858,16 @@ mod tests {
     fn otsu_splits_two_levels() {
         let mut px = vec![20u8; 100];
         px.extend(vec![230u8; 100]);
-        let t = otsu(&px);
-        assert!(matches!(t, Some(t) if (20..230).contains(&t)));
-        assert_eq!(otsu(&[255u8; 50]), None);
+        let t = threshold(&px);
+        assert_eq!(t, Some(125));
+        // No flat areas (a smooth ramp): halfway between the extremes.
+        let ramp: Vec<u8> = (0..=255).collect();
+        assert!(matches!(threshold(&ramp), Some(120..=135)));
+        // Much more background than code: still the midpoint of the levels.
+        px.extend(vec![255u8; 1000]);
+        px.extend(vec![128u8; 10]);
+        assert_eq!(threshold(&px), Some(137));
+        assert_eq!(threshold(&[255u8; 50]), None);
     }
 
     #[test]
