@@ -382,7 +382,7 @@ struct Corners {
 /// Every plausible (top-left, top-right, bottom-left) triple, best first.
 fn rank_triples(finders: &[Finder]) -> Vec<Corners> {
     let mut sorted: Vec<Finder> = finders.to_vec();
-    sorted.sort_by(|a, b| b.count.cmp(&a.count));
+    sorted.sort_by_key(|f| std::cmp::Reverse(f.count));
     sorted.truncate(16);
     let mut out: Vec<(f32, Corners)> = Vec::new();
     let n = sorted.len();
