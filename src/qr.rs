@@ -68,9 +68,6 @@ pub fn read_modules(img: &Gray) -> Result<Modules, String> {
         threshold(&img.pixels).ok_or("image is blank: no dark and light areas to tell apart")?;
     let bin = Binary::new(img, threshold);
     let finders = find_finders(&bin);
-    if std::env::var("QR_DEBUG").is_ok() {
-        eprintln!("threshold {threshold} finders {finders:?}");
-    }
     if finders.is_empty() {
         return Err("no QR finder patterns found".into());
     }
@@ -648,9 +645,6 @@ fn read_symbol(img: &Gray, bin: &Binary, k: &Corners) -> Result<Modules, String>
         }
         let grid = grid.unwrap_or_else(|| Grid::from_finders(k, n));
         let modules = sample(bin, &grid, n);
-        if std::env::var("QR_DEBUG").is_ok() {
-            eprintln!("size {n} grid {grid:?} check {:?}", check(&modules));
-        }
         match check(&modules) {
             Ok(()) => return Ok(modules),
             Err(e) => {
