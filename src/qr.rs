@@ -975,8 +975,7 @@ fn function_modules(n: usize, version: usize) -> Vec<bool> {
     };
     for y in 0..n {
         for x in 0..n {
-            let finder_or_format =
-                (x < 9 && y < 9) || (x + 8 >= n && y < 9) || (x < 9 && y + 8 >= n);
+            let finder_or_format = (y < 9 && (x < 9 || x + 8 >= n)) || (x < 9 && y + 8 >= n);
             let timing = x == 6 || y == 6;
             let version_info = version >= 7
                 && ((x < 6 && y + 11 >= n && y + 8 < n) || (y < 6 && x + 11 >= n && x + 8 < n));
@@ -989,7 +988,7 @@ fn function_modules(n: usize, version: usize) -> Vec<bool> {
     let last = pos.len().saturating_sub(1);
     for (a, &cy) in pos.iter().enumerate() {
         for (b, &cx) in pos.iter().enumerate() {
-            if (a == 0 && b == 0) || (a == 0 && b == last) || (a == last && b == 0) {
+            if (a == 0 && (b == 0 || b == last)) || (a == last && b == 0) {
                 continue;
             }
             for y in cy - 2..=cy + 2 {
