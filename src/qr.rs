@@ -59,12 +59,9 @@ pub fn read_modules(img: &Gray) -> Result<Modules, String> {
             img.width, img.height
         ));
     }
-    let threshold = otsu(&img.pixels).ok_or("image is blank: no dark and light areas to tell apart")?;
+    let threshold = threshold(&img.pixels).ok_or("image is blank: no dark and light areas to tell apart")?;
     let bin = Binary::new(img, threshold);
     let finders = find_finders(&bin);
-    if std::env::var("QR_DEBUG").is_ok() {
-        eprintln!("threshold {threshold} finders {finders:?}");
-    }
     if finders.is_empty() {
         return Err("no QR finder patterns found".into());
     }
@@ -96,9 +93,16 @@ const MAX_TRIPLES_TRIED: usize = 24;
 
 // ---------------------------------------------------------------- threshold
 
-/// Otsu's threshold: values `<=` it are dark. `None` for an image without
-/// two clearly different levels (blank, or nearly so).
-fn otsu(pixels: &[u8]) -> Option<u8> {
+/// The level that splits dark from light: values `<=` it are dark. `None`
+/// for an image without two clearly different levels (blank, or nearly so).
+///
+/// Otsu's method splits the histogram in two; the threshold is then the
+/// midpoint between the dark and light extremes of the two sides (the
+/// levels reached by 2% of each side's pixels). Otsu's split alone sits too
+/// near the light side when there is much background, which thins the light
+/// rings of smoothed finder patterns; halfway between full dark and full
+/// light is where a blurred edge really is.
+fn threshold(pixels: &[u8]) -> Option<u8> {
     let mut hist = [0u64; 256];
     for &p in pixels {
         if let Some(c) = hist.get_mut(usize::from(p)) {
@@ -110,10 +114,37 @@ fn otsu(pixels: &[u8]) -> Option<u8> {
     if hi < lo + MIN_CONTRAST {
         return None;
     }
-    let total = pixels.len() as f64;
+    let split = otsu(&hist, hi);
+    let dark_side = hist.get(..=split)?;
+    let light_side = hist.get(split + 1..)?;
+    // The level below which 2% of the dark side lies, and above which 2%
+    // of the light side lies.
+    let extreme = |side: &[u64], from_top: bool| -> Option<usize> {
+        let total: u64 = side.iter().sum();
+        let want = (total / 50).max(1);
+        let mut acc = 0u64;
+        let n = side.len();
+        for k in 0..n {
+            let i = if from_top { n - 1 - k } else { k };
+            acc += side.get(i).copied().unwrap_or(0);
+            if acc >= want {
+                return Some(i);
+            }
+        }
+        None
+    };
+    let dark = extreme(dark_side, false)?;
+    let light = extreme(light_side, true)? + split + 1;
+    u8::try_from((dark + light) / 2).ok()
+}
+
+/// Otsu's split of a histogram: the level `t` that best separates `<= t`
+/// from `> t`. Always below `hi`, the highest level present.
+fn otsu(hist: &[u64; 256], hi: usize) -> usize {
+    let total: f64 = hist.iter().map(|&c| c as f64).sum();
     let sum_all: f64 = hist.iter().enumerate().map(|(i, &c)| i as f64 * c as f64).sum();
     let (mut w0, mut sum0) = (0f64, 0f64);
-    let (mut best, mut best_t) = (-1f64, lo);
+    let (mut best, mut best_t) = (-1f64, 0);
     for (t, &c) in hist.iter().enumerate().take(hi) {
         w0 += c as f64;
         sum0 += t as f64 * c as f64;
@@ -129,7 +160,7 @@ fn otsu(pixels: &[u8]) -> Option<u8> {
             best_t = t;
         }
     }
-    u8::try_from(best_t).ok()
+    best_t
 }
 
 /// Levels closer than this are not told apart (a blank or washed-out image).
@@ -322,7 +353,7 @@ struct Corners {
 /// Every plausible (top-left, top-right, bottom-left) triple, best first.
 fn rank_triples(finders: &[Finder]) -> Vec<Corners> {
     let mut sorted: Vec<Finder> = finders.to_vec();
-    sorted.sort_by(|a, b| b.count.cmp(&a.count));
+    sorted.sort_by_key(|f| std::cmp::Reverse(f.count));
     sorted.truncate(16);
     let mut out: Vec<(f32, Corners)> = Vec::new();
     let n = sorted.len();
@@ -539,9 +570,6 @@ fn read_symbol(img: &Gray, bin: &Binary, k: &Corners) -> Result<Modules, String>
         }
         let grid = grid.unwrap_or_else(|| Grid::from_finders(k, n));
         let modules = sample(bin, &grid, n);
-        if std::env::var("QR_DEBUG").is_ok() {
-            eprintln!("size {n} grid {grid:?} check {:?}", check(&modules));
-        }
         match check(&modules) {
             Ok(()) => return Ok(modules),
             Err(e) => {
@@ -640,7 +668,7 @@ fn check(m: &Modules) -> Result<(), String> {
             None => return Err("version information unreadable".into()),
         }
     }
-    Ok(())
+    codewords_ok(m)
 }
 
 fn bit(m: &Modules, x: usize, y: usize) -> u32 {
@@ -712,6 +740,262 @@ fn nearest_version(bits: u32) -> Option<(usize, u32)> {
         .min_by_key(|&(_, d)| d)
 }
 
+// ---------------------------------------------------------------- error correction
+
+/// Check that every Reed-Solomon block of the sampled data is a codeword
+/// (all syndromes zero): then every data and error correction module was
+/// read exactly, not merely well enough for a decoder to repair.
+fn codewords_ok(m: &Modules) -> Result<(), String> {
+    let n = m.size;
+    let version = m.version();
+    let (f1, f2) = read_format_bits(m);
+    let format = (0u32..32)
+        .min_by_key(|&d| (format_codeword(d) ^ f1).count_ones().min((format_codeword(d) ^ f2).count_ones()))
+        .unwrap_or(0);
+    let level = match format >> 3 {
+        1 => 0, // L
+        0 => 1, // M
+        3 => 2, // Q
+        _ => 3, // H
+    };
+    let mask = format & 7;
+    let &(ec, short_len, short_count, long_count) = BLOCKS
+        .get(version.wrapping_sub(1))
+        .and_then(|row| row.get(level))
+        .ok_or("no block structure for this version")?;
+    let (ec, short_len) = (usize::from(ec), usize::from(short_len));
+    let (short_count, long_count) = (usize::from(short_count), usize::from(long_count));
+    let blocks = short_count + long_count;
+    let total = short_count * (short_len + ec) + long_count * (short_len + 1 + ec);
+    let function = function_modules(n, version);
+    let is_function = |x: usize, y: usize| function.get(y * n + x).copied().unwrap_or(true);
+
+    // Read the codewords in placement order: two-module columns from the
+    // right, zigzagging up and down, skipping the timing column.
+    let mut bytes = vec![0u8; total];
+    let mut i = 0usize;
+    let mut right = n - 1;
+    while right >= 1 {
+        if right == 6 {
+            right = 5;
+        }
+        let upward = (right + 1) & 2 == 0;
+        for vert in 0..n {
+            let y = if upward { n - 1 - vert } else { vert };
+            for j in 0..2 {
+                let x = right - j;
+                if is_function(x, y) || i >= total * 8 {
+                    continue;
+                }
+                if m.get(x, y) != mask_bit(mask, x, y) {
+                    if let Some(b) = bytes.get_mut(i >> 3) {
+                        *b |= 0x80 >> (i & 7);
+                    }
+                }
+                i += 1;
+            }
+        }
+        if right < 2 {
+            break;
+        }
+        right -= 2;
+    }
+    if i < total * 8 {
+        return Err("fewer data modules than the version needs".into());
+    }
+
+    // Undo the interleaving: data codewords block by block, then the error
+    // correction codewords block by block.
+    let data_len = |b: usize| short_len + usize::from(b >= short_count);
+    let mut split: Vec<Vec<u8>> = (0..blocks).map(|b| Vec::with_capacity(data_len(b) + ec)).collect();
+    let mut next = bytes.iter().copied();
+    for k in 0..=short_len {
+        for (b, block) in split.iter_mut().enumerate() {
+            if k < data_len(b) {
+                block.push(next.next().unwrap_or(0));
+            }
+        }
+    }
+    for _ in 0..ec {
+        for block in split.iter_mut() {
+            block.push(next.next().unwrap_or(0));
+        }
+    }
+    let gf = Gf::new();
+    for (b, block) in split.iter().enumerate() {
+        for r in 0..ec {
+            let x = gf.exp(r);
+            let syndrome = block.iter().fold(0u8, |acc, &c| gf.mul(acc, x) ^ c);
+            if syndrome != 0 {
+                return Err(format!(
+                    "sampled {n}x{n} grid does not fit: error correction block {} of {blocks} does not check",
+                    b + 1
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Is the data module at (x, y) flipped by mask pattern `mask`?
+fn mask_bit(mask: u32, x: usize, y: usize) -> bool {
+    let (i, j) = (y, x);
+    match mask {
+        0 => (i + j) % 2 == 0,
+        1 => i % 2 == 0,
+        2 => j % 3 == 0,
+        3 => (i + j) % 3 == 0,
+        4 => (i / 2 + j / 3) % 2 == 0,
+        5 => (i * j) % 2 + (i * j) % 3 == 0,
+        6 => ((i * j) % 2 + (i * j) % 3) % 2 == 0,
+        _ => ((i + j) % 2 + (i * j) % 3) % 2 == 0,
+    }
+}
+
+/// Centres of the alignment patterns along each axis.
+fn alignment_positions(version: usize, n: usize) -> Vec<usize> {
+    if version < 2 {
+        return Vec::new();
+    }
+    let count = version / 7 + 2;
+    let step = if version == 32 { 26 } else { (version * 4 + count * 2 + 1) / (count * 2 - 2) * 2 };
+    let mut out = vec![6];
+    let mut pos = n - 7;
+    for _ in 0..count - 1 {
+        out.insert(1, pos);
+        pos = pos.saturating_sub(step);
+    }
+    out
+}
+
+/// Which modules are function patterns (not data), row-major.
+fn function_modules(n: usize, version: usize) -> Vec<bool> {
+    let mut f = vec![false; n * n];
+    let mut set = |x: usize, y: usize| {
+        if let Some(v) = f.get_mut(y * n + x) {
+            *v = true;
+        }
+    };
+    for y in 0..n {
+        for x in 0..n {
+            let finder_or_format = (y < 9 && (x < 9 || x + 8 >= n)) || (x < 9 && y + 8 >= n);
+            let timing = x == 6 || y == 6;
+            let version_info =
+                version >= 7 && ((x < 6 && y + 11 >= n && y + 8 < n) || (y < 6 && x + 11 >= n && x + 8 < n));
+            if finder_or_format || timing || version_info {
+                set(x, y);
+            }
+        }
+    }
+    let pos = alignment_positions(version, n);
+    let last = pos.len().saturating_sub(1);
+    for (a, &cy) in pos.iter().enumerate() {
+        for (b, &cx) in pos.iter().enumerate() {
+            if (a == 0 && (b == 0 || b == last)) || (a == last && b == 0) {
+                continue;
+            }
+            for y in cy - 2..=cy + 2 {
+                for x in cx - 2..=cx + 2 {
+                    set(x, y);
+                }
+            }
+        }
+    }
+    f
+}
+
+/// GF(256) with the QR code's polynomial x^8 + x^4 + x^3 + x^2 + 1.
+struct Gf {
+    exp: [u8; 512],
+    log: [u8; 256],
+}
+
+impl Gf {
+    fn new() -> Gf {
+        let mut exp = [0u8; 512];
+        let mut log = [0u8; 256];
+        let mut x = 1u16;
+        for i in 0..255u16 {
+            if let Some(e) = exp.get_mut(usize::from(i)) {
+                *e = x as u8;
+            }
+            if let Some(l) = log.get_mut(usize::from(x)) {
+                *l = i as u8;
+            }
+            x <<= 1;
+            if x & 0x100 != 0 {
+                x ^= 0x11d;
+            }
+        }
+        for i in 255..512 {
+            let v = exp.get(i - 255).copied().unwrap_or(0);
+            if let Some(e) = exp.get_mut(i) {
+                *e = v;
+            }
+        }
+        Gf { exp, log }
+    }
+
+    fn exp(&self, i: usize) -> u8 {
+        self.exp.get(i % 255).copied().unwrap_or(0)
+    }
+
+    fn mul(&self, a: u8, b: u8) -> u8 {
+        if a == 0 || b == 0 {
+            return 0;
+        }
+        let la = usize::from(self.log.get(usize::from(a)).copied().unwrap_or(0));
+        let lb = usize::from(self.log.get(usize::from(b)).copied().unwrap_or(0));
+        self.exp.get(la + lb).copied().unwrap_or(0)
+    }
+}
+
+/// Per version (1 to 40) and level (L, M, Q, H): error correction
+/// codewords per block, then data codewords and count of the short blocks
+/// and of the long blocks (one data codeword more). ISO/IEC 18004 Table 9.
+const BLOCKS: [[(u8, u8, u8, u8); 4]; 40] = [
+    [(7, 19, 1, 0), (10, 16, 1, 0), (13, 13, 1, 0), (17, 9, 1, 0)], // 1
+    [(10, 34, 1, 0), (16, 28, 1, 0), (22, 22, 1, 0), (28, 16, 1, 0)], // 2
+    [(15, 55, 1, 0), (26, 44, 1, 0), (18, 17, 2, 0), (22, 13, 2, 0)], // 3
+    [(20, 80, 1, 0), (18, 32, 2, 0), (26, 24, 2, 0), (16, 9, 4, 0)], // 4
+    [(26, 108, 1, 0), (24, 43, 2, 0), (18, 15, 2, 2), (22, 11, 2, 2)], // 5
+    [(18, 68, 2, 0), (16, 27, 4, 0), (24, 19, 4, 0), (28, 15, 4, 0)], // 6
+    [(20, 78, 2, 0), (18, 31, 4, 0), (18, 14, 2, 4), (26, 13, 4, 1)], // 7
+    [(24, 97, 2, 0), (22, 38, 2, 2), (22, 18, 4, 2), (26, 14, 4, 2)], // 8
+    [(30, 116, 2, 0), (22, 36, 3, 2), (20, 16, 4, 4), (24, 12, 4, 4)], // 9
+    [(18, 68, 2, 2), (26, 43, 4, 1), (24, 19, 6, 2), (28, 15, 6, 2)], // 10
+    [(20, 81, 4, 0), (30, 50, 1, 4), (28, 22, 4, 4), (24, 12, 3, 8)], // 11
+    [(24, 92, 2, 2), (22, 36, 6, 2), (26, 20, 4, 6), (28, 14, 7, 4)], // 12
+    [(26, 107, 4, 0), (22, 37, 8, 1), (24, 20, 8, 4), (22, 11, 12, 4)], // 13
+    [(30, 115, 3, 1), (24, 40, 4, 5), (20, 16, 11, 5), (24, 12, 11, 5)], // 14
+    [(22, 87, 5, 1), (24, 41, 5, 5), (30, 24, 5, 7), (24, 12, 11, 7)], // 15
+    [(24, 98, 5, 1), (28, 45, 7, 3), (24, 19, 15, 2), (30, 15, 3, 13)], // 16
+    [(28, 107, 1, 5), (28, 46, 10, 1), (28, 22, 1, 15), (28, 14, 2, 17)], // 17
+    [(30, 120, 5, 1), (26, 43, 9, 4), (28, 22, 17, 1), (28, 14, 2, 19)], // 18
+    [(28, 113, 3, 4), (26, 44, 3, 11), (26, 21, 17, 4), (26, 13, 9, 16)], // 19
+    [(28, 107, 3, 5), (26, 41, 3, 13), (30, 24, 15, 5), (28, 15, 15, 10)], // 20
+    [(28, 116, 4, 4), (26, 42, 17, 0), (28, 22, 17, 6), (30, 16, 19, 6)], // 21
+    [(28, 111, 2, 7), (28, 46, 17, 0), (30, 24, 7, 16), (24, 13, 34, 0)], // 22
+    [(30, 121, 4, 5), (28, 47, 4, 14), (30, 24, 11, 14), (30, 15, 16, 14)], // 23
+    [(30, 117, 6, 4), (28, 45, 6, 14), (30, 24, 11, 16), (30, 16, 30, 2)], // 24
+    [(26, 106, 8, 4), (28, 47, 8, 13), (30, 24, 7, 22), (30, 15, 22, 13)], // 25
+    [(28, 114, 10, 2), (28, 46, 19, 4), (28, 22, 28, 6), (30, 16, 33, 4)], // 26
+    [(30, 122, 8, 4), (28, 45, 22, 3), (30, 23, 8, 26), (30, 15, 12, 28)], // 27
+    [(30, 117, 3, 10), (28, 45, 3, 23), (30, 24, 4, 31), (30, 15, 11, 31)], // 28
+    [(30, 116, 7, 7), (28, 45, 21, 7), (30, 23, 1, 37), (30, 15, 19, 26)], // 29
+    [(30, 115, 5, 10), (28, 47, 19, 10), (30, 24, 15, 25), (30, 15, 23, 25)], // 30
+    [(30, 115, 13, 3), (28, 46, 2, 29), (30, 24, 42, 1), (30, 15, 23, 28)], // 31
+    [(30, 115, 17, 0), (28, 46, 10, 23), (30, 24, 10, 35), (30, 15, 19, 35)], // 32
+    [(30, 115, 17, 1), (28, 46, 14, 21), (30, 24, 29, 19), (30, 15, 11, 46)], // 33
+    [(30, 115, 13, 6), (28, 46, 14, 23), (30, 24, 44, 7), (30, 16, 59, 1)], // 34
+    [(30, 121, 12, 7), (28, 47, 12, 26), (30, 24, 39, 14), (30, 15, 22, 41)], // 35
+    [(30, 121, 6, 14), (28, 47, 6, 34), (30, 24, 46, 10), (30, 15, 2, 64)], // 36
+    [(30, 122, 17, 4), (28, 46, 29, 14), (30, 24, 49, 10), (30, 15, 24, 46)], // 37
+    [(30, 122, 4, 18), (28, 46, 13, 32), (30, 24, 48, 14), (30, 15, 42, 32)], // 38
+    [(30, 117, 20, 4), (28, 47, 40, 7), (30, 24, 43, 22), (30, 15, 10, 67)], // 39
+    [(30, 118, 19, 6), (28, 47, 18, 31), (30, 24, 34, 34), (30, 15, 20, 61)], // 40
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -726,6 +1010,15 @@ mod tests {
     }
 
     #[test]
+    fn alignment_positions_match_the_standard() {
+        assert!(alignment_positions(1, 21).is_empty());
+        assert_eq!(alignment_positions(2, 25), vec![6, 18]);
+        assert_eq!(alignment_positions(7, 45), vec![6, 22, 38]);
+        assert_eq!(alignment_positions(32, 145), vec![6, 34, 60, 86, 112, 138]);
+        assert_eq!(alignment_positions(40, 177), vec![6, 30, 58, 86, 114, 142, 170]);
+    }
+
+    #[test]
     fn finder_ratio() {
         assert!(is_finder_ratio([1, 1, 3, 1, 1]));
         assert!(is_finder_ratio([5, 4, 13, 4, 5]));
@@ -737,9 +1030,16 @@ mod tests {
     fn otsu_splits_two_levels() {
         let mut px = vec![20u8; 100];
         px.extend(vec![230u8; 100]);
-        let t = otsu(&px);
-        assert!(matches!(t, Some(t) if (20..230).contains(&t)));
-        assert_eq!(otsu(&[255u8; 50]), None);
+        let t = threshold(&px);
+        assert_eq!(t, Some(125));
+        // No flat areas (a smooth ramp): halfway between the extremes.
+        let ramp: Vec<u8> = (0..=255).collect();
+        assert!(matches!(threshold(&ramp), Some(120..=135)));
+        // Much more background than code: still the midpoint of the levels.
+        px.extend(vec![255u8; 1000]);
+        px.extend(vec![128u8; 10]);
+        assert_eq!(threshold(&px), Some(137));
+        assert_eq!(threshold(&[255u8; 50]), None);
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! module matrix -> terminal text, checked against an independent encoder
 //! (`qrcode`) and an independent decoder (`rqrr`).
 
+// Test code: a failed expectation should panic with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use crate::qr_fixtures::{self as fx, Canvas, Encoding, Filter, Fixture, Spec};
 use qrcode::EcLevel;
 use scanqr::image::{decode_png, ImageError, MAX_SIDE};
@@ -369,8 +372,114 @@ fn qr_debug_dir() {
         }
         eprintln!("{p:?} {}x{} hist {hist:?}", g.width, g.height);
         eprintln!("{:?}", read_modules(&g).map(|m| m.size));
-        for y in [40u32, 41] {
-            eprintln!("row {y}: {:?}", &g.pixels[(y * g.width) as usize..(y * g.width + 80) as usize]);
+        if let Ok(spec) = std::env::var("QR_ROW") {
+            let v: Vec<u32> = spec.split(',').map(|x| x.parse().unwrap()).collect();
+            let (y, x0, x1) = (v[0], v[1], v[2]);
+            eprintln!("row {y}: {:?}", &g.pixels[(y * g.width + x0) as usize..(y * g.width + x1) as usize]);
         }
     }
+}
+
+/// A wider random sweep, for looking for weak spots (slow in debug builds):
+/// `QR_SWEEP=500 cargo test --release --test it qr_sweep -- --ignored`.
+#[test]
+#[ignore]
+fn qr_sweep() {
+    let count: u64 = std::env::var("QR_SWEEP").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
+    let min_ppm: f32 = std::env::var("QR_MIN_PPM").ok().and_then(|s| s.parse().ok()).unwrap_or(2.0);
+    let seed = std::env::var("QR_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(12345);
+    let mut rng = fx::Rng::new(seed);
+    let mut failures = Vec::new();
+    let mut done = 0;
+    for case in 0..count {
+        let v = 1 + rng.below(40) as i16;
+        let ec = [EcLevel::L, EcLevel::M, EcLevel::Q, EcLevel::H][rng.below(4) as usize];
+        let payload = if v == 11 && matches!(ec, EcLevel::L | EcLevel::M) && rng.below(2) == 0 {
+            fx::whatsapp_payload(case)
+        } else {
+            fx::payload_for(v, ec, case, 0.5 + rng.below(50) as f32 / 100.0)
+        };
+        let mut s = Spec::new(&payload, v, ec);
+        s.border = rng.below(9) as usize;
+        s.filter = [Filter::Nearest, Filter::Bilinear, Filter::Bicubic][rng.below(3) as usize];
+        s.encoding = Encoding::ALL[rng.below(Encoding::ALL.len() as u64) as usize];
+        s.interlaced = rng.below(5) == 0;
+        s.turns = if rng.below(4) == 0 { rng.below(4) as u8 } else { 0 };
+        let grid = 17 + 4 * v as usize + 2 * s.border;
+        s.canvas = if rng.below(3) == 0 {
+            Canvas::Scale(1 + rng.below(12) as u32)
+        } else {
+            Canvas::Side(grid as u32 + rng.below(4 * grid as u64) as u32)
+        };
+        let side = match s.canvas {
+            Canvas::Scale(k) => grid as u32 * k,
+            Canvas::Side(k) => k,
+        };
+        let ppm = side as f32 / grid as f32;
+        if side > 1500 || ppm < min_ppm && !(s.filter == Filter::Nearest && ppm >= 1.0 && ppm.fract() == 0.0) {
+            continue;
+        }
+        if let Encoding::Gray(d) | Encoding::Palette(d, _) = s.encoding {
+            if d < 4 && s.filter != Filter::Nearest && ppm < 3.0 {
+                // Two or four levels of a blurred small code: too coarse.
+                continue;
+            }
+        }
+        done += 1;
+        let f = fx::build(&s);
+        if let Err(e) = check_fixture(&f) {
+            if let Ok(dir) = std::env::var("QR_FAIL_DIR") {
+                let _ = std::fs::write(format!("{dir}/s{}.png", failures.len()), &f.png);
+            }
+            failures.push(format!("{} ({ppm:.2} px/module): {e}", f.name));
+        }
+    }
+    eprintln!("{done} cases, {} failed", failures.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// This thread's CPU time: the machine may be busy with other work.
+fn cpu_time() -> std::time::Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes into the timespec we pass.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Rough timing of `qr_text` on the real case (release builds only):
+/// `cargo test --release --test it qr_timing -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn qr_timing() {
+    let mut s = Spec::new(&fx::whatsapp_payload(1), 11, EcLevel::M);
+    s.canvas = Canvas::Side(264);
+    s.border = 2;
+    s.filter = Filter::Bilinear;
+    s.encoding = Encoding::Rgb(8);
+    let png = fx::build(&s).png;
+    let style = STYLES[0];
+    let runs = 1000;
+    let time = |f: &dyn Fn()| {
+        f();
+        let start = cpu_time();
+        for _ in 0..runs {
+            f();
+        }
+        (cpu_time() - start) / runs
+    };
+    let all = time(&|| {
+        std::hint::black_box(qr_text(std::hint::black_box(&png), style).unwrap());
+    });
+    let decode = time(&|| {
+        std::hint::black_box(decode_png(std::hint::black_box(&png)).unwrap());
+    });
+    let gray = decode_png(&png).unwrap();
+    let read = time(&|| {
+        std::hint::black_box(read_modules(std::hint::black_box(&gray)).unwrap());
+    });
+    eprintln!(
+        "qr_text on a 264x264 RGB v11 PNG of {} bytes: {all:?} CPU per call \
+         (decode_png {decode:?}, read_modules {read:?})",
+        png.len()
+    );
 }

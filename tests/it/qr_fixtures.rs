@@ -6,6 +6,9 @@
 //! as a PNG in one of the colour types and bit depths (with the `png`
 //! crate's encoder, or with the small Adam7 writer below for interlacing).
 
+// Test code: a failed expectation should panic with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use qrcode::{Color, EcLevel, QrCode, Version};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -584,7 +587,7 @@ pub fn payload_for(version: i16, ec: EcLevel, seed: u64, fill: f32) -> String {
     let fits = |n: usize| QrCode::with_version(&text.as_bytes()[..n], Version::Normal(version), ec).is_ok();
     let (mut lo, mut hi) = (1usize, text.len());
     while lo < hi {
-        let mid = (lo + hi + 1) / 2;
+        let mid = (lo + hi).div_ceil(2);
         if fits(mid) {
             lo = mid;
         } else {
