@@ -45,6 +45,7 @@ fn five_hundred_sessions() {
         let (name, _, want) = &scenarios[k];
         let mut cmd = command(&dir, &servers[k].api_url(), &["--json", "--terminal", "always", "-o", "qr-{n}.png"]);
         cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        #[allow(clippy::zombie_processes)] // reaped by wait4 in wait_rusage
         let child = cmd.spawn().unwrap();
         let (code, rss) = wait_rusage(&child);
         assert_eq!(code, *want, "session {i} ({name})");
