@@ -8,4 +8,5 @@ mod qr_fixtures;
 mod session;
 mod soak;
 mod support;
+mod terminal;
 mod tls;
