@@ -1,4 +1,5 @@
-//! `scanqr-bench`: scanqr's benchmark, run by `make bench`.
+//! `scanqr-bench`: scanqr's benchmark, run by `make bench` as
+//! `cargo run --release -p scanqr-bench` (`-- --quick` for a smoke run).
 //!
 //! It builds the release binaries (`scanqr`, `scanqr-emulator`), measures
 //! them against the project's performance targets and prints a markdown
@@ -54,6 +55,9 @@ usage: cargo run --release -p scanqr-bench -- [--quick] [--no-build]
     --no-build   measure the binaries already in target/release
 env: SCANQR_BIN (the scanqr binary), SCANQR_REFERENCE (the Python reference script)
 ";
+
+const WSS_REFERENCE_NOTE: &str = "wss:// reference: websocket-client given the emulator's CA with \
+    WEBSOCKET_CLIENT_CA_BUNDLE (that CA only; scanqr loads the system roots too).";
 
 /// How many of everything: the full run and `--quick`.
 struct Plan {
@@ -358,9 +362,10 @@ fn measure_all(
     }
     if let Some(floor) = measure::floor(scratch) {
         notes.push(format!(
-            "Peak RSS is `ru_maxrss` from `wait4`; it includes the measuring runner's own {} (a run of `true` under it), the floor of every RSS figure{}.",
+            "Peak RSS is `ru_maxrss` from `wait4`; it includes the measuring runner's own {} (a run of `true` \
+             under it), the floor of every RSS figure{}.",
             mib(floor),
-            if measure::small_runner() { "" } else { " (the small runner binary was missing: this floor is the benchmark's own)" }
+            if measure::small_runner() { "" } else { " (no small runner binary: this floor is the benchmark's own)" }
         ));
     }
 
@@ -369,7 +374,8 @@ fn measure_all(
     let frame = micro::frame(scratch, plan.frame_iterations);
     if let Ok(m) = &frame {
         notes.push(format!(
-            "Per frame: {} iterations over 4 emulator PNGs ({} modules): CPU median {}, p90 {}; wall median {}. CPU medians by stage: {}.{}",
+            "Per frame: {} iterations over 4 emulator PNGs ({} modules): CPU median {}, p90 {}; wall median {}. \
+             CPU medians by stage: {}.{}",
             m.cpu.len(),
             m.size.map_or("?".to_string(), |s| s.to_string()),
             ms(m.cpu.median()),
@@ -423,10 +429,14 @@ fn measure_all(
             if !runs.is_empty() {
                 let walls: Vec<String> = runs.iter().map(|u| ms(u.wall)).collect();
                 let cpus: Vec<String> = runs.iter().map(|u| ms(u.cpu())).collect();
+                let cpu_median = stats::median(&runs.iter().map(|u| u.cpu()).collect::<Vec<_>>()).unwrap_or_default();
                 notes.push(format!(
-                    "Flood, {who}: wall {} ; CPU {} (medians in the table).",
+                    "Flood, {who}: wall {}; CPU {}. Per frame {} of CPU, so even with a core to itself it \
+                     could not pass {} fps.",
                     walls.join(", "),
-                    cpus.join(", ")
+                    cpus.join(", "),
+                    ms(cpu_median / plan.flood_frames.max(1) as u32),
+                    group((n / cpu_median.as_secs_f64().max(1e-9)).round() as u64)
                 ));
             }
         }
@@ -473,10 +483,9 @@ fn measure_all(
                 scanqr: s_rss,
                 reference: r_cell(),
             });
-            notes.push(
-                "wss:// reference: websocket-client given the emulator's CA with WEBSOCKET_CLIENT_CA_BUNDLE (that CA only; scanqr loads the system roots too)."
-                    .into(),
-            );
+            if reference.is_some() {
+                notes.push(WSS_REFERENCE_NOTE.into());
+            }
         } else {
             rows.push(Row {
                 figure: format!("peak RSS of a whole {label} session over ws://"),
@@ -487,7 +496,7 @@ fn measure_all(
                 reference: r_cell(),
             });
             rows.push(Row {
-                figure: format!("peak RSS of a {label} session over ws://, scanqr ÷ reference"),
+                figure: format!("peak RSS of an {label} session over ws://, scanqr ÷ reference"),
                 target: "at most 1/4".into(),
                 goal: Goal::Under(0.25 + 1e-9),
                 check: Check::Ratio,
@@ -521,7 +530,8 @@ fn measure_all(
     if let (Ok(s), Ok(b)) = (&s_wait, &base) {
         if let (Some(w), Some(b)) = (s.first(), stats::median(&b.iter().map(|u| u.cpu()).collect::<Vec<_>>())) {
             notes.push(format!(
-                "Wait: scanqr's {} is the whole run (start, connect, one QR, {wait_s} s of silence, outcome); the same session without the silence takes {} (median of 3), so the waiting itself costs about {}.",
+                "Wait: scanqr's {} is the whole run (start, connect, one QR, {wait_s} s of silence, outcome); \
+                 the same session without the silence takes {} (median of 3), so the waiting itself costs about {}.",
                 ms(w.cpu()),
                 ms(b),
                 ms(w.cpu().saturating_sub(b))
@@ -628,7 +638,8 @@ fn print_report(plan: &Plan, rows: &[Row], notes: &[String]) {
         loadavg()
     );
     println!(
-        "These numbers are from one machine and one run; other work on the machine shows up in them, the wall-time figures most.\n"
+        "These numbers are from one machine and one run; other work on the machine shows up in them, \
+         the wall-time figures most.\n"
     );
     println!("| figure | target | scanqr | reference (python) | ratio | pass/fail |");
     println!("|---|---|---|---|---|---|");
