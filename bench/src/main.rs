@@ -430,10 +430,12 @@ fn measure_all(
                 let walls: Vec<String> = runs.iter().map(|u| ms(u.wall)).collect();
                 let cpus: Vec<String> = runs.iter().map(|u| ms(u.cpu())).collect();
                 let cpu_median = stats::median(&runs.iter().map(|u| u.cpu()).collect::<Vec<_>>()).unwrap_or_default();
+                let best = runs.iter().map(|u| u.wall).min().unwrap_or_default();
                 notes.push(format!(
-                    "Flood, {who}: wall {}; CPU {}. Per frame {} of CPU, so even with a core to itself it \
-                     could not pass {} fps.",
+                    "Flood, {who}: wall {} (best run {} fps); CPU {}. Per frame {} of CPU, so even with a core \
+                     to itself it could not pass {} fps.",
                     walls.join(", "),
+                    group((n / best.as_secs_f64().max(1e-9)).round() as u64),
                     cpus.join(", "),
                     ms(cpu_median / plan.flood_frames.max(1) as u32),
                     group((n / cpu_median.as_secs_f64().max(1e-9)).round() as u64)
