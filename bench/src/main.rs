@@ -248,7 +248,7 @@ fn build_release(repo: &Path) -> Result<(), String> {
     command.arg("build").arg("--release").arg("--manifest-path").arg(repo.join("Cargo.toml"));
     command.args(["-p", "scanqr", "-p", "scanqr-emulator", "--bins"]);
     command.args(["-p", "scanqr-bench", "--bin", measure::RUNNER_BIN]);
-    if cfg!(feature = "vendored") {
+    if openssl_vendored() {
         command.args(["--features", "scanqr/vendored,scanqr-emulator/vendored"]);
     }
     eprintln!("scanqr-bench: building the release binaries");
@@ -257,6 +257,20 @@ fn build_release(repo: &Path) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("cargo build --release failed ({status})"))
+    }
+}
+
+/// Whether this benchmark was built with OpenSSL compiled in, so the
+/// binaries it builds should be too: its own `vendored` feature, or
+/// `--features scanqr/vendored` (as the Makefile passes), which it can only
+/// see as the absence of a dynamically loaded libssl.
+fn openssl_vendored() -> bool {
+    if cfg!(feature = "vendored") {
+        return true;
+    }
+    match std::fs::read_to_string("/proc/self/maps") {
+        Ok(maps) => !maps.contains("libssl.so"),
+        Err(_) => false,
     }
 }
 
