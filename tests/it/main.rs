@@ -2,8 +2,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cron;
+mod mutate;
 mod qr;
 mod qr_fixtures;
+mod regressions;
 mod session;
 mod support;
 mod tls;
