@@ -21,6 +21,9 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked || exit 2
 fi
 export RUSTC_BOOTSTRAP=1
+# AddressSanitizer keeps freed memory in a quarantine (256 MB by default) that
+# counts towards -rss_limit_mb: keep it small so the limit measures the code.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16"
 
 max_len() {
     case $1 in

@@ -10,6 +10,9 @@ use scanqr::qr::read_modules;
 use scanqr::terminal::{line_count, render, Style};
 
 fuzz_target!(|data: &[u8]| {
+    if partial_palette(data) {
+        return;
+    }
     check(data);
     let mut fixed = data.to_vec();
     fix_crcs(&mut fixed);
@@ -30,6 +33,14 @@ fn check(data: &[u8]) {
         assert_eq!(text.lines().count(), line_count(&modules));
         assert!(text.len() <= line_count(&modules) * ((modules.size + 4) * 3 + 16));
     }
+}
+
+/// A known panic in the `png` crate, reached through `decode_png`: a `PLTE`
+/// whose length is not a multiple of 3 (tests/it/regressions.rs,
+/// `png_palette_of_partial_entries_is_an_error_not_a_panic`). Skipped so the
+/// fuzzer looks for other bugs; remove once src/image.rs refuses such files.
+fn partial_palette(png: &[u8]) -> bool {
+    png.windows(8).any(|w| &w[4..] == b"PLTE" && u32::from_be_bytes([w[0], w[1], w[2], w[3]]) % 3 != 0)
 }
 
 /// Rewrite each whole chunk's CRC (the same as `fix_png_crcs` in tests/it/mutate.rs).

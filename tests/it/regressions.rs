@@ -36,3 +36,51 @@ fn http_chunked_framing_is_bounded() {
     assert!(matches!(http::parse(good.as_bytes(), false), Ok(Parse::Done(r)) if r.body == b"x"));
     assert_prefixes_ok(good.as_bytes(), 0..good.len());
 }
+
+/// The fuzz target `png` found a panic in the `png` crate (0.18.1,
+/// src/decoder/transform/palette.rs:74, "range end index 3 out of range for
+/// slice of length 1"), reached from `decode_png`'s first
+/// `next_interlaced_row`: a `PLTE` chunk whose length is not a multiple of 3.
+/// The crate does not check it; `decode_png` must refuse such a palette itself
+/// (src/image.rs, owned elsewhere: see the proposed patch in the fuzzing
+/// report). This is the smallest such file: 1x1, 8-bit palette, a 4-byte PLTE.
+const PLTE_NOT_TRIPLES: &str = concat!(
+    "89504e470d0a1a0a0000000d494844520000000100000001080300000028cb34bb",
+    "00000004504c5445000000ff99a141f7",
+    "0000000d494441547801010200fdff0000000200017e050dd2",
+    "0000000049454e44ae426082",
+);
+
+fn unhex(s: &str) -> Vec<u8> {
+    let s: Vec<u8> = s.bytes().filter(|b| b.is_ascii_hexdigit()).collect();
+    s.chunks(2).map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap()).collect()
+}
+
+/// A palette PNG (1x1, the pixel index 0) with the given PLTE bytes.
+fn palette_png(plte: &[u8]) -> Vec<u8> {
+    super::qr_fixtures::raw_png(1, 1, 8, 3, 0, Some(plte), None, &[0, 0])
+}
+
+#[test]
+fn png_palette_fixture_is_what_it_says() {
+    assert_eq!(unhex(PLTE_NOT_TRIPLES), palette_png(&[0, 0, 0, 0xff]));
+    // A whole palette decodes.
+    let ok = scanqr::image::decode_png(&palette_png(&[0, 0, 0])).unwrap();
+    assert_eq!((ok.width, ok.height, ok.pixels), (1, 1, vec![0]));
+}
+
+#[test]
+#[ignore = "needs fix in src/image.rs: refuse a PLTE whose length is not a multiple of 3 before decoding rows"]
+fn png_palette_of_partial_entries_is_an_error_not_a_panic() {
+    let fuzzed = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/regressions/png-plte-not-triples-fuzzed.png"
+    ))
+    .unwrap();
+    let mut inputs = vec![unhex(PLTE_NOT_TRIPLES), fuzzed];
+    inputs.extend([&[0u8, 0, 0, 0, 1][..], &[0], &[0xff, 0xff]].map(palette_png));
+    for png in inputs {
+        let result = std::panic::catch_unwind(|| scanqr::image::decode_png(&png));
+        assert!(matches!(result, Ok(Err(_))), "{png:02x?}: {result:?}");
+    }
+}
