@@ -5,7 +5,7 @@ PREFIX ?= $(HOME)/.cargo
 VENDORED := $(shell pkg-config --exists openssl 2>/dev/null || echo --features scanqr/vendored)
 FUZZ_SECONDS ?= 60
 
-.PHONY: build test install demo bench fuzz soak valgrind tools clean
+.PHONY: build test install demo bench fuzz fuzz-long soak valgrind tools clean
 
 build:
 	$(CARGO) build --release --workspace $(VENDORED)
@@ -41,6 +41,10 @@ bench:
 
 fuzz:
 	fuzz/run.sh $(FUZZ_SECONDS)
+
+# Ten minutes a target, as run before a release.
+fuzz-long:
+	fuzz/run.sh 600
 
 # 500 consecutive sessions against the emulator, mixed scenarios (SOAK_SESSIONS=N to change).
 soak:

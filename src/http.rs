@@ -10,6 +10,11 @@ use std::time::Instant;
 /// Bodies over this are refused.
 pub const MAX_BODY: usize = 64 * 1024;
 const MAX_HEAD: usize = 16 * 1024;
+/// A chunk-size line (with any chunk extensions) over this is refused.
+const MAX_CHUNK_LINE: usize = 1024;
+/// Chunked framing (size lines and CRLFs) over this in total is refused, so
+/// a body of many tiny chunks cannot hold the reader far past [`MAX_BODY`].
+const MAX_CHUNK_OVERHEAD: usize = 64 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
@@ -79,10 +84,20 @@ fn write_all(stream: &mut impl Write, mut bytes: &[u8], deadline: Instant) -> st
 
 /// Parse a response from the bytes read so far: `Content-Length`, chunked, or
 /// to the end of the stream. Errors name what is wrong.
+///
+/// What the caller keeps before an answer is bounded (a header of at most
+/// 16 KiB, a body of at most 64 KiB, as much again of chunked framing), and
+/// more bytes never turn an error into a response: a prefix of any input that
+/// parses to `Done` parses to `Incomplete` or to the same `Done`.
 pub fn parse(raw: &[u8], at_eof: bool) -> Result<Parse, String> {
     let Some(head_end) = find(raw, b"\r\n\r\n") else {
-        return if raw.len() > MAX_HEAD { Err("header over 16 KiB".into()) } else { Ok(Parse::Incomplete) };
+        // The header may still end in the last 3 bytes: only past that is it
+        // certainly over the limit (as it would be found when whole).
+        return if raw.len() > MAX_HEAD + 3 { Err("header over 16 KiB".into()) } else { Ok(Parse::Incomplete) };
     };
+    if head_end > MAX_HEAD {
+        return Err("header over 16 KiB".into());
+    }
     let head = std::str::from_utf8(raw.get(..head_end).unwrap_or_default()).map_err(|_| "header is not text")?;
     let rest = raw.get(head_end + 4..).unwrap_or_default();
     let mut lines = head.split("\r\n");
@@ -130,8 +145,18 @@ pub fn parse(raw: &[u8], at_eof: bool) -> Result<Parse, String> {
 /// A chunked body, or `None` while incomplete.
 fn dechunk(mut rest: &[u8]) -> Result<Option<Vec<u8>>, String> {
     let mut body = Vec::new();
+    let mut overhead = 0usize;
     loop {
-        let Some(line_end) = find(rest, b"\r\n") else { return Ok(None) };
+        // Look for the line's CRLF only as far as the longest line allowed:
+        // a window that full without one is an over-long line.
+        let window = rest.get(..MAX_CHUNK_LINE + 2).unwrap_or(rest);
+        let Some(line_end) = find(window, b"\r\n") else {
+            return if window.len() > MAX_CHUNK_LINE + 1 { Err("chunk-size line over 1 KiB".into()) } else { Ok(None) };
+        };
+        overhead += line_end + 4;
+        if overhead > MAX_CHUNK_OVERHEAD {
+            return Err("chunked framing over 64 KiB".into());
+        }
         let line = std::str::from_utf8(rest.get(..line_end).unwrap_or_default()).map_err(|_| "bad chunk size")?;
         let size_text = line.split(';').next().unwrap_or_default().trim();
         let size = usize::from_str_radix(size_text, 16).map_err(|_| "bad chunk size")?;
@@ -200,6 +225,28 @@ mod tests {
         ] {
             assert!(parse(bad.as_bytes(), true).is_err(), "{bad:?}");
         }
-        assert!(parse(&vec![b'a'; MAX_HEAD + 1], false).is_err());
+        assert!(parse(&vec![b'a'; MAX_HEAD + 4], false).is_err());
+        assert_eq!(parse(&vec![b'a'; MAX_HEAD + 3], false), Ok(Parse::Incomplete));
+    }
+
+    #[test]
+    fn limits_hold_whether_read_whole_or_in_pieces() {
+        // A header over the limit is refused even when its end is in view.
+        let long_head = format!("HTTP/1.1 200 OK\r\nX: {}\r\nContent-Length: 0\r\n\r\n", "a".repeat(MAX_HEAD));
+        assert!(parse(long_head.as_bytes(), true).is_err());
+        let at_limit = format!("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX: {}\r\n\r\n", "a".repeat(MAX_HEAD - 39));
+        assert_eq!(at_limit.len(), MAX_HEAD + 4);
+        assert!(matches!(parse(at_limit.as_bytes(), false), Ok(Parse::Done(_))));
+        for cut in (0..at_limit.len()).step_by(257).chain(at_limit.len() - 8..at_limit.len()) {
+            assert_eq!(parse(&at_limit.as_bytes()[..cut], false), Ok(Parse::Incomplete), "cut at {cut}");
+        }
+        // An endless chunk-size line, or endless framing around tiny chunks.
+        let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let endless_line = format!("{chunked}1;{}", "x".repeat(MAX_CHUNK_LINE));
+        assert!(parse(endless_line.as_bytes(), false).is_err());
+        let ok_line = format!("{chunked}1;{}\r\na\r\n0\r\n\r\n", "x".repeat(MAX_CHUNK_LINE - 2));
+        assert!(matches!(parse(ok_line.as_bytes(), false), Ok(Parse::Done(r)) if r.body == b"a"));
+        let tiny = format!("{chunked}{}", "1;padding-padding-padding\r\na\r\n".repeat(4096));
+        assert!(parse(tiny.as_bytes(), false).is_err());
     }
 }

@@ -85,6 +85,10 @@ pub fn decode_png(bytes: &[u8]) -> Result<Gray, ImageError> {
     }
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
     let mut reader = decoder.read_info().map_err(corrupt)?;
+    // The png crate panics expanding a palette of partial entries (found by fuzzing).
+    if reader.info().palette.as_ref().is_some_and(|p| p.len() % 3 != 0) {
+        return Err(ImageError::Corrupt("palette length is not a multiple of 3".into()));
+    }
     let (color, depth) = reader.output_color_type();
     if depth != png::BitDepth::Eight {
         return Err(ImageError::Corrupt(format!("unexpected output depth {depth:?}")));

@@ -3,8 +3,10 @@
 
 mod cron;
 mod hostile;
+mod mutate;
 mod qr;
 mod qr_fixtures;
+mod regressions;
 mod session;
 mod soak;
 mod support;
