@@ -119,21 +119,10 @@ pub fn fix_png_crcs(png: &mut [u8]) {
             Some(end) if end + 4 <= png.len() => end,
             _ => return,
         };
-        let crc = crc32(&png[at + 4..end]);
+        let crc = crate::qr_fixtures::crc32(&png[at + 4..end]);
         png[end..end + 4].copy_from_slice(&crc.to_be_bytes());
         at = end + 4;
     }
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
 }
 
 // ------------------------------------------------------------ valid inputs

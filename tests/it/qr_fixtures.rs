@@ -460,7 +460,8 @@ fn color_code(c: png::ColorType) -> u8 {
 
 // ------------------------------------------------------------ raw PNG writer
 
-fn crc32(data: &[u8]) -> u32 {
+/// PNG chunk CRC (also used by the tests that forge chunks).
+pub fn crc32(data: &[u8]) -> u32 {
     let mut crc = 0xffff_ffffu32;
     for &b in data {
         crc ^= b as u32;

@@ -251,7 +251,7 @@ fn huge_png_header_is_refused_before_decoding() {
     png.extend_from_slice(&4096u32.to_be_bytes());
     png.extend_from_slice(&4096u32.to_be_bytes());
     png.extend_from_slice(&[8, 0, 0, 0, 0]);
-    let crc = crc32(&png[12..]);
+    let crc = crate::qr_fixtures::crc32(&png[12..]);
     png.extend_from_slice(&crc.to_be_bytes());
     let srv = Server::ws(move |_, ws| {
         send_qr(ws, &png);
@@ -261,17 +261,6 @@ fn huge_png_header_is_refused_before_decoding() {
     let run = run_in(&scratch("hugepng"), &srv.url(), &["--json"]);
     assert_eq!(run.names(), ["connecting", "connected", "warning", "authorized"], "{run:?}");
     assert!(run.events()[2]["message"].as_str().unwrap().contains("4096x4096"));
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
 }
 
 #[test]
