@@ -124,11 +124,17 @@ const MAX_TRIPLES_TRIED: usize = 24;
 /// light is where a blurred edge really is.
 fn threshold(pixels: &[u8]) -> Option<u8> {
     let mut hist = [0u64; 256];
-    for &p in pixels {
+    let mut count = |p: u8| {
         if let Some(c) = hist.get_mut(usize::from(p)) {
             *c += 1;
         }
+    };
+    // Eight pixels a step: the loop's own bookkeeping cost as much as the counting.
+    let mut chunks = pixels.chunks_exact(8);
+    for chunk in &mut chunks {
+        chunk.iter().for_each(|&p| count(p));
     }
+    chunks.remainder().iter().for_each(|&p| count(p));
     let lo = hist.iter().position(|&c| c > 0)?;
     let hi = hist.iter().rposition(|&c| c > 0)?;
     if hi < lo + MIN_CONTRAST {
@@ -227,14 +233,13 @@ fn is_finder_ratio(runs: [usize; 5]) -> bool {
     if total < 7 {
         return false;
     }
-    let m = total as f32 / 7.0;
-    let tol = m * 0.5 + 0.01;
-    let [a, b, c, d, e] = runs.map(|r| r as f32);
-    (m - a).abs() < tol
-        && (m - b).abs() < tol
-        && (3.0 * m - c).abs() < 3.0 * tol
-        && (m - d).abs() < tol
-        && (m - e).abs() < tol
+    // With module m = total / 7: each ring within m / 2 of m, the centre
+    // within 3m / 2 of 3m; in whole numbers (times 14), as this runs for
+    // every window of every scanned row.
+    let t = total as i64;
+    let [a, b, c, d, e] = runs.map(|r| r as i64);
+    let ring = |r: i64| (2 * t - 14 * r).abs() <= t;
+    ring(a) && ring(b) && (6 * t - 14 * c).abs() <= 3 * t && ring(d) && ring(e)
 }
 
 /// Walk from the dark pixel (x, y) both ways along the row or column and
@@ -309,20 +314,54 @@ fn find_finders(bin: &Binary, step: usize) -> Vec<Finder> {
 }
 
 /// Where each run of `row` starts, then the row's end, into `edges`; and
-/// whether the first run is dark. One compare per pixel, no allocation.
+/// whether the first run is dark.
+///
+/// Eight pixels are classified at once (a byte-wise compare within one
+/// u64), and only the changes between dark and light are visited: most of
+/// the finder scan's time went on looking at single pixels.
 fn row_edges(row: &[u8], threshold: u8, edges: &mut Vec<usize>) -> bool {
     edges.clear();
-    let first_dark = row.first().is_some_and(|&p| p <= threshold);
-    let mut dark = first_dark;
     edges.push(0);
-    for (x, &p) in row.iter().enumerate() {
-        if (p <= threshold) != dark {
-            dark = !dark;
+    let first_dark = row.first().is_some_and(|&p| p <= threshold);
+    let mut prev_dark = first_dark;
+    let chunks = row.chunks_exact(8);
+    let tail = chunks.remainder();
+    for (k, chunk) in chunks.enumerate() {
+        let dark = dark_bits(<[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes), threshold);
+        // Bit i: pixel i differs from the one before it.
+        let mut changes = (dark ^ ((dark << 1) | u32::from(prev_dark))) & 0xff;
+        while changes != 0 {
+            edges.push(k * 8 + changes.trailing_zeros() as usize);
+            changes &= changes - 1;
+        }
+        prev_dark = dark & 0x80 != 0;
+    }
+    for (x, &p) in (row.len() - tail.len()..).zip(tail) {
+        if (p <= threshold) != prev_dark {
+            prev_dark = !prev_dark;
             edges.push(x);
         }
     }
     edges.push(row.len());
     first_dark
+}
+
+/// Which of the eight pixels packed little-endian in `word` are dark
+/// (`<= threshold`): bit i for byte i.
+fn dark_bits(word: u64, threshold: u8) -> u32 {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = LOW * 0x80;
+    let Some(light_from) = threshold.checked_add(1) else {
+        return 0xff;
+    };
+    // Bit 7 of each byte: its low seven bits are at least those of
+    // `light_from`. Each byte computes 128 + a - b with a, b < 128, so no
+    // borrow crosses into the next byte.
+    let low_ge = ((word | HIGH) - LOW * u64::from(light_from & 0x7f)) & HIGH;
+    let light = if light_from & 0x80 == 0 { (word & HIGH) | low_ge } else { word & HIGH & low_ge };
+    // Gather the eight flags into one byte (byte i to bit i).
+    let light = ((light >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
+    !light & 0xff
 }
 
 /// A row's 1:1:3:1:1 run lengths `lens`, centred on (cx, y): confirm them
@@ -653,12 +692,16 @@ fn fixed(v: f32) -> i64 {
 
 /// The luminance at continuous point (x, y), interpolated between pixel
 /// centres; outside the image the edge pixels are repeated.
+#[inline]
 fn bilinear(img: &Gray, x: f32, y: f32) -> f32 {
     let fx = x - 0.5;
     let fy = y - 0.5;
-    if let Some(v) = bilinear_inside(img, fx, fy) {
-        return v;
-    }
+    bilinear_inside(img, fx, fy).unwrap_or_else(|| bilinear_clamped(img, fx, fy))
+}
+
+/// [`bilinear`] at pixel coordinates (fx, fy) near or past the image edge.
+#[cold]
+fn bilinear_clamped(img: &Gray, fx: f32, fy: f32) -> f32 {
     let x0 = fx.floor();
     let y0 = fy.floor();
     let px = |dx: f32, dy: f32| -> f32 {
@@ -672,6 +715,7 @@ fn bilinear(img: &Gray, x: f32, y: f32) -> f32 {
 /// [`bilinear`] at pixel coordinates (fx, fy) when the four pixels around
 /// are all inside the image: the common case, read without clamping, and
 /// with the floor taken by truncation (the coordinates are not negative).
+#[inline]
 fn bilinear_inside(img: &Gray, fx: f32, fy: f32) -> Option<f32> {
     // Compared as floats first, so a huge or NaN coordinate is left out.
     if !(fx >= 0.0 && fy >= 0.0 && fx + 1.0 < img.width as f32 && fy + 1.0 < img.height as f32) {
@@ -1140,6 +1184,61 @@ mod tests {
         assert_eq!(alignment_positions(7, 45), vec![6, 22, 38]);
         assert_eq!(alignment_positions(32, 145), vec![6, 34, 60, 86, 112, 138]);
         assert_eq!(alignment_positions(40, 177), vec![6, 30, 58, 86, 114, 142, 170]);
+    }
+
+    #[test]
+    fn dark_bits_match_a_plain_compare() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for threshold in 0..=255u8 {
+            for _ in 0..64 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let bytes = state.to_le_bytes();
+                let want = bytes.iter().enumerate().fold(0, |m, (i, &b)| m | (u32::from(b <= threshold) << i));
+                assert_eq!(dark_bits(state, threshold), want, "{bytes:?} at {threshold}");
+                // Bytes at and around the threshold.
+                let near =
+                    u64::from_le_bytes([0, 1, 2, 3, 4, 5, 6, 7].map(|k| threshold.wrapping_add(k).wrapping_sub(3)));
+                let want =
+                    near.to_le_bytes().iter().enumerate().fold(0, |m, (i, &b)| m | (u32::from(b <= threshold) << i));
+                assert_eq!(dark_bits(near, threshold), want);
+            }
+        }
+    }
+
+    #[test]
+    fn row_edges_find_every_change() {
+        let row: Vec<u8> = (0..53u32).map(|x| if (x * x / 7) % 3 == 0 { 10 } else { 240 }).collect();
+        for len in [0, 1, 7, 8, 9, 16, 30, 53] {
+            let row = &row[..len];
+            let mut edges = Vec::new();
+            let first = row_edges(row, 128, &mut edges);
+            let mut want = vec![0];
+            want.extend((1..len).filter(|&x| (row[x] <= 128) != (row[x - 1] <= 128)));
+            want.push(len);
+            assert_eq!(edges, want, "length {len}");
+            assert_eq!(first, row.first().is_some_and(|&p| p <= 128));
+        }
+    }
+
+    #[test]
+    fn reed_solomon_matches_the_standard() {
+        // ISO/IEC 18004 Annex A: the generator for 10 codewords, as powers of 2.
+        assert_eq!(generator(10), vec![251, 67, 46, 61, 118, 70, 64, 94, 32, 45]);
+        // Annex I: "01234567" as version 1-M.
+        let data = [0x10, 0x20, 0x0c, 0x56, 0x61, 0x80, 0xec, 0x11, 0xec, 0x11, 0xec, 0x11, 0xec, 0x11, 0xec, 0x11];
+        let ec = [0xa5, 0x24, 0xd4, 0xc1, 0xed, 0x36, 0xc7, 0x87, 0x2c, 0x55];
+        let g = generator(10);
+        assert!(is_codeword(data.into_iter(), ec.into_iter(), &g));
+        for i in 0..data.len() {
+            let mut bad = data;
+            bad[i] ^= 1 << (i % 8);
+            assert!(!is_codeword(bad.into_iter(), ec.into_iter(), &g), "data byte {i} flipped");
+        }
+        let mut bad = ec;
+        bad[9] ^= 0x80;
+        assert!(!is_codeword(data.into_iter(), bad.into_iter(), &g));
     }
 
     #[test]
