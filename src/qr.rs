@@ -662,17 +662,16 @@ fn valid_size(n: usize) -> bool {
 /// where either pixel is as good).
 fn sample(bin: &Binary, grid: &Grid, n: usize) -> Modules {
     let columns: Vec<(i64, i64)> = (0..n).map(|i| grid.column(i)).map(|(x, y)| (fixed(x), fixed(y))).collect();
-    let (w, h) = (bin.w as i64, bin.h as i64);
+    let (w, h) = (bin.w as u64, bin.h as u64);
     let mut dark = Vec::with_capacity(n * n);
     for j in 0..n {
         let (rx, ry) = grid.row(j);
         let (rx, ry) = (fixed(rx), fixed(ry));
         dark.extend(columns.iter().map(|&(cx, cy)| {
-            let (x, y) = ((cx + rx) >> FIXED_BITS, (cy + ry) >> FIXED_BITS);
+            // Negative coordinates wrap to huge ones: one compare per axis.
+            let (x, y) = (((cx + rx) >> FIXED_BITS) as u64, ((cy + ry) >> FIXED_BITS) as u64);
             // Outside the image is light.
-            (0..w).contains(&x)
-                && (0..h).contains(&y)
-                && bin.pixels.get((y * w + x) as usize).is_some_and(|&p| p <= bin.threshold)
+            x < w && y < h && bin.pixels.get((y * w + x) as usize).is_some_and(|&p| p <= bin.threshold)
         }));
     }
     Modules { size: n, dark }
