@@ -61,7 +61,27 @@ pub fn read_modules(img: &Gray) -> Result<Modules, String> {
     }
     let threshold = threshold(&img.pixels).ok_or("image is blank: no dark and light areas to tell apart")?;
     let bin = Binary::new(img, threshold);
-    let finders = find_finders(&bin);
+    // A finder's centre band is 3 modules tall, so scanning every few rows
+    // still crosses it several times in any code that fills a fair part of
+    // the picture. The read is verified either way; only when the quick
+    // pass fails is every row scanned (and its error is the one reported).
+    let coarse = (w.min(h) / PIXELS_PER_COARSE_STEP).clamp(1, MAX_COARSE_STEP);
+    if coarse > 1 {
+        if let Ok(m) = read_scanning(img, &bin, coarse) {
+            return Ok(m);
+        }
+    }
+    read_scanning(img, &bin, 1)
+}
+
+/// The quick finder scan steps one row per this many pixels of image side...
+const PIXELS_PER_COARSE_STEP: usize = 88;
+/// ...but at most this many rows, so a finder is still crossed a few times.
+const MAX_COARSE_STEP: usize = 4;
+
+/// Read the code, looking for finders on every `step`-th row.
+fn read_scanning(img: &Gray, bin: &Binary, step: usize) -> Result<Modules, String> {
+    let finders = find_finders(bin, step);
     if finders.is_empty() {
         return Err("no QR finder patterns found".into());
     }
@@ -78,7 +98,7 @@ pub fn read_modules(img: &Gray) -> Result<Modules, String> {
     }
     let mut first_err = None;
     for t in triples.iter().take(MAX_TRIPLES_TRIED) {
-        match read_symbol(img, &bin, t) {
+        match read_symbol(img, bin, t) {
             Ok(m) => return Ok(m),
             Err(e) => {
                 first_err.get_or_insert(e);
@@ -104,11 +124,17 @@ const MAX_TRIPLES_TRIED: usize = 24;
 /// light is where a blurred edge really is.
 fn threshold(pixels: &[u8]) -> Option<u8> {
     let mut hist = [0u64; 256];
-    for &p in pixels {
+    let mut count = |p: u8| {
         if let Some(c) = hist.get_mut(usize::from(p)) {
             *c += 1;
         }
+    };
+    // Eight pixels a step: the loop's own bookkeeping cost as much as the counting.
+    let mut chunks = pixels.chunks_exact(8);
+    for chunk in &mut chunks {
+        chunk.iter().for_each(|&p| count(p));
     }
+    chunks.remainder().iter().for_each(|&p| count(p));
     let lo = hist.iter().position(|&c| c > 0)?;
     let hi = hist.iter().rposition(|&c| c > 0)?;
     if hi < lo + MIN_CONTRAST {
@@ -166,30 +192,22 @@ fn otsu(hist: &[u64; 256], hi: usize) -> usize {
 /// Levels closer than this are not told apart (a blank or washed-out image).
 const MIN_CONTRAST: usize = 48;
 
-/// The thresholded image: `true` is dark.
-struct Binary {
+/// The image seen through the threshold. Pixels are compared on the fly
+/// rather than copied into a second image: most are never looked at.
+struct Binary<'a> {
     w: usize,
     h: usize,
-    dark: Vec<bool>,
+    pixels: &'a [u8],
     threshold: u8,
 }
 
-impl Binary {
-    fn new(img: &Gray, threshold: u8) -> Self {
-        Binary {
-            w: img.width as usize,
-            h: img.height as usize,
-            dark: img.pixels.iter().map(|&p| p <= threshold).collect(),
-            threshold,
-        }
+impl<'a> Binary<'a> {
+    fn new(img: &'a Gray, threshold: u8) -> Self {
+        Binary { w: img.width as usize, h: img.height as usize, pixels: &img.pixels, threshold }
     }
 
-    /// Dark at (x, y); outside the image is light.
-    fn at(&self, x: isize, y: isize) -> bool {
-        if x < 0 || y < 0 || x as usize >= self.w || y as usize >= self.h {
-            return false;
-        }
-        self.dark.get(y as usize * self.w + x as usize).copied().unwrap_or(false)
+    fn row(&self, y: usize) -> Option<&'a [u8]> {
+        self.pixels.get(y.checked_mul(self.w)?..)?.get(..self.w)
     }
 }
 
@@ -215,110 +233,156 @@ fn is_finder_ratio(runs: [usize; 5]) -> bool {
     if total < 7 {
         return false;
     }
-    let m = total as f32 / 7.0;
-    let tol = m * 0.5 + 0.01;
-    let [a, b, c, d, e] = runs.map(|r| r as f32);
-    (m - a).abs() < tol
-        && (m - b).abs() < tol
-        && (3.0 * m - c).abs() < 3.0 * tol
-        && (m - d).abs() < tol
-        && (m - e).abs() < tol
+    // With module m = total / 7: each ring within m / 2 of m, the centre
+    // within 3m / 2 of 3m; in whole numbers (times 14), as this runs for
+    // every window of every scanned row.
+    let t = total as i64;
+    let [a, b, c, d, e] = runs.map(|r| r as i64);
+    let ring = |r: i64| (2 * t - 14 * r).abs() <= t;
+    ring(a) && ring(b) && (6 * t - 14 * c).abs() <= 3 * t && ring(d) && ring(e)
 }
 
-/// Walk from the dark pixel (x, y) both ways along (dx, dy) and measure a
-/// 1:1:3:1:1 pattern. Returns the pattern centre along the axis (continuous
-/// coordinate) and its total length in pixels.
-fn cross_check(bin: &Binary, x: isize, y: isize, horizontal: bool, max_total: usize) -> Option<(f32, usize)> {
-    let at = |p: isize| {
-        if horizontal {
-            bin.at(p, y)
-        } else {
-            bin.at(x, p)
-        }
-    };
-    let len = if horizontal { bin.w } else { bin.h } as isize;
-    let pos0 = if horizontal { x } else { y };
-    if !at(pos0) {
+/// Walk from the dark pixel (x, y) both ways along the row or column and
+/// measure a 1:1:3:1:1 pattern. Returns the pattern centre along the axis
+/// (continuous coordinate) and its total length in pixels.
+fn cross_check(bin: &Binary, x: usize, y: usize, horizontal: bool, max_total: usize) -> Option<(f32, usize)> {
+    let t = bin.threshold;
+    if horizontal {
+        let row = bin.row(y)?;
+        measure_cross(|i| row.get(i).is_some_and(|&p| p <= t), x, bin.w, max_total)
+    } else {
+        let (px, w) = (bin.pixels, bin.w);
+        measure_cross(|i| i < bin.h && px.get(i * w + x).is_some_and(|&p| p <= t), y, bin.h, max_total)
+    }
+}
+
+/// [`cross_check`] along a line of `len` pixels where `dark(i)` reads pixel `i`.
+fn measure_cross(dark: impl Fn(usize) -> bool, pos0: usize, len: usize, limit: usize) -> Option<(f32, usize)> {
+    if !dark(pos0) {
         return None;
     }
-    let limit = max_total as isize;
-    // Runs met going backwards: centre (dark), inner ring (light), outer ring (dark).
+    // Runs met going each way: centre (dark), inner ring (light), outer ring (dark).
     let mut p = pos0;
     let mut back = [0usize; 3];
     for (run, want_dark) in back.iter_mut().zip([true, false, true]) {
-        while p > 0 && pos0 - p < limit && at(p - 1) == want_dark {
+        while p > 0 && pos0 - p < limit && dark(p - 1) == want_dark {
             p -= 1;
             *run += 1;
         }
     }
-    let start = p;
     let mut q = pos0;
     let mut fwd = [0usize; 3];
     for (run, want_dark) in fwd.iter_mut().zip([true, false, true]) {
-        while q + 1 < len && q - pos0 < limit && at(q + 1) == want_dark {
+        while q + 1 < len && q - pos0 < limit && dark(q + 1) == want_dark {
             q += 1;
             *run += 1;
         }
     }
-    let end = q;
     let [b_centre, b_light, b_outer] = back;
     let [f_centre, f_light, f_outer] = fwd;
     let runs = [b_outer, b_light, b_centre + 1 + f_centre, f_light, f_outer];
     if runs.contains(&0) || !is_finder_ratio(runs) {
         return None;
     }
-    let total = usize::try_from(end - start + 1).ok()?;
-    Some(((start + end + 1) as f32 / 2.0, total))
+    Some(((p + q + 1) as f32 / 2.0, q - p + 1))
 }
 
-/// Scan every row for 1:1:3:1:1 runs, confirm each across the column and
-/// again across its row, and cluster the hits into finder candidates.
-fn find_finders(bin: &Binary) -> Vec<Finder> {
+/// Scan every `step`-th row for 1:1:3:1:1 runs, confirm each across the
+/// column and again across its row, and cluster the hits into finder
+/// candidates.
+fn find_finders(bin: &Binary, step: usize) -> Vec<Finder> {
     let mut found: Vec<Finder> = Vec::new();
-    let mut runs: Vec<(usize, usize, bool)> = Vec::with_capacity(bin.w);
-    for (y, row) in bin.dark.chunks_exact(bin.w.max(1)).enumerate() {
-        runs.clear();
-        let mut start = 0usize;
-        for x in 1..=row.len() {
-            let cur = row.get(x);
-            let prev = row.get(x - 1);
-            if cur != prev {
-                runs.push((start, x - start, prev.copied().unwrap_or(false)));
-                start = x;
-            }
-        }
-        for win in runs.windows(5) {
-            let [r0, r1, r2, r3, r4] = match win {
-                [a, b, c, d, e] => [*a, *b, *c, *d, *e],
-                _ => continue,
-            };
-            if !r0.2 {
-                continue;
-            }
-            let lens = [r0.1, r1.1, r2.1, r3.1, r4.1];
-            if !is_finder_ratio(lens) {
-                continue;
-            }
-            let h_total: usize = lens.iter().sum();
-            let cx = (r2.0 + r2.1 / 2) as isize;
-            let max_total = h_total * 2;
-            let Some((cy, v_total)) = cross_check(bin, cx, y as isize, false, max_total) else {
+    let mut edges: Vec<usize> = Vec::with_capacity(bin.w + 2);
+    for y in (step / 2..bin.h).step_by(step.max(1)) {
+        let Some(row) = bin.row(y) else {
+            continue;
+        };
+        // Runs alternate in colour, so every other window starts dark.
+        let first_dark = row_edges(row, bin.threshold, &mut edges);
+        let from_dark = edges.get(usize::from(!first_dark)..).unwrap_or(&[]);
+        for win in from_dark.windows(6).step_by(2) {
+            let &[e0, e1, e2, e3, e4, e5] = win else {
                 continue;
             };
-            if (v_total as f32 - h_total as f32).abs() > 0.4 * h_total as f32 {
-                continue;
+            let lens = [e1 - e0, e2 - e1, e3 - e2, e4 - e3, e5 - e4];
+            if let Some((x, y, module)) = confirm(bin, e2 + (e3 - e2) / 2, y, lens) {
+                add_candidate(&mut found, x, y, module);
             }
-            let Some((cx2, h_total2)) = cross_check(bin, cx, cy.floor() as isize, true, max_total) else {
-                continue;
-            };
-            if (h_total2 as f32 - v_total as f32).abs() > 0.4 * v_total as f32 {
-                continue;
-            }
-            let module = (h_total2 + v_total) as f32 / 14.0;
-            add_candidate(&mut found, cx2, cy, module);
         }
     }
     found
+}
+
+/// Where each run of `row` starts, then the row's end, into `edges`; and
+/// whether the first run is dark.
+///
+/// Eight pixels are classified at once (a byte-wise compare within one
+/// u64), and only the changes between dark and light are visited: most of
+/// the finder scan's time went on looking at single pixels.
+fn row_edges(row: &[u8], threshold: u8, edges: &mut Vec<usize>) -> bool {
+    edges.clear();
+    edges.push(0);
+    let first_dark = row.first().is_some_and(|&p| p <= threshold);
+    let mut prev_dark = first_dark;
+    let chunks = row.chunks_exact(8);
+    let tail = chunks.remainder();
+    for (k, chunk) in chunks.enumerate() {
+        let dark = dark_bits(<[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes), threshold);
+        // Bit i: pixel i differs from the one before it.
+        let mut changes = (dark ^ ((dark << 1) | u32::from(prev_dark))) & 0xff;
+        while changes != 0 {
+            edges.push(k * 8 + changes.trailing_zeros() as usize);
+            changes &= changes - 1;
+        }
+        prev_dark = dark & 0x80 != 0;
+    }
+    for (x, &p) in (row.len() - tail.len()..).zip(tail) {
+        if (p <= threshold) != prev_dark {
+            prev_dark = !prev_dark;
+            edges.push(x);
+        }
+    }
+    edges.push(row.len());
+    first_dark
+}
+
+/// Which of the eight pixels packed little-endian in `word` are dark
+/// (`<= threshold`): bit i for byte i.
+fn dark_bits(word: u64, threshold: u8) -> u32 {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = LOW * 0x80;
+    let Some(light_from) = threshold.checked_add(1) else {
+        return 0xff;
+    };
+    // Bit 7 of each byte: its low seven bits are at least those of
+    // `light_from`. Each byte computes 128 + a - b with a, b < 128, so no
+    // borrow crosses into the next byte.
+    let low_ge = ((word | HIGH) - LOW * u64::from(light_from & 0x7f)) & HIGH;
+    let light = if light_from & 0x80 == 0 { (word & HIGH) | low_ge } else { word & HIGH & low_ge };
+    // Gather the eight flags into one byte (byte i to bit i).
+    let light = ((light >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
+    !light & 0xff
+}
+
+/// A row's 1:1:3:1:1 run lengths `lens`, centred on (cx, y): confirm them
+/// down the column and again along the row through the column's centre.
+/// Returns the finder centre and module size.
+fn confirm(bin: &Binary, cx: usize, y: usize, lens: [usize; 5]) -> Option<(f32, f32, f32)> {
+    if !is_finder_ratio(lens) {
+        return None;
+    }
+    let h_total: usize = lens.iter().sum();
+    let max_total = h_total * 2;
+    let (cy, v_total) = cross_check(bin, cx, y, false, max_total)?;
+    if (v_total as f32 - h_total as f32).abs() > 0.4 * h_total as f32 {
+        return None;
+    }
+    // cy is positive, so truncating is taking its floor.
+    let (cx2, h_total2) = cross_check(bin, cx, cy as usize, true, max_total)?;
+    if (h_total2 as f32 - v_total as f32).abs() > 0.4 * v_total as f32 {
+        return None;
+    }
+    Some((cx2, cy, (h_total2 + v_total) as f32 / 14.0))
 }
 
 fn add_candidate(found: &mut Vec<Finder>, x: f32, y: f32, module: f32) {
@@ -443,10 +507,16 @@ impl Grid {
         Grid { origin: (k.tl.x, k.tl.y), ux: unit(k.tl, k.tr), uy: unit(k.tl, k.bl), a: -3.5 * b, b, c: -3.5 * d, d }
     }
 
-    fn centre(&self, i: usize, j: usize) -> (f32, f32) {
+    /// The centre of module (i, j) is `column(i) + row(j)`, summed in that
+    /// order; the parts are computed once per column and row.
+    fn column(&self, i: usize) -> (f32, f32) {
         let s = self.a + self.b * (i as f32 + 0.5);
+        (self.origin.0 + s * self.ux.0, self.origin.1 + s * self.ux.1)
+    }
+
+    fn row(&self, j: usize) -> (f32, f32) {
         let t = self.c + self.d * (j as f32 + 0.5);
-        (self.origin.0 + s * self.ux.0 + t * self.uy.0, self.origin.1 + s * self.ux.1 + t * self.uy.1)
+        (t * self.uy.0, t * self.uy.1)
     }
 }
 
@@ -585,40 +655,89 @@ fn valid_size(n: usize) -> bool {
 }
 
 /// Sample an `n`-module grid: each module is the pixel under its centre.
+///
+/// The centres are added up in fixed point, so that each module costs two
+/// integer additions and shifts instead of float-to-integer conversions
+/// (the 1/65536 pixel rounding only matters for a centre on a pixel edge,
+/// where either pixel is as good).
 fn sample(bin: &Binary, grid: &Grid, n: usize) -> Modules {
+    let columns: Vec<(i64, i64)> = (0..n).map(|i| grid.column(i)).map(|(x, y)| (fixed(x), fixed(y))).collect();
+    let (w, h) = (bin.w as u64, bin.h as u64);
     let mut dark = Vec::with_capacity(n * n);
     for j in 0..n {
-        for i in 0..n {
-            let (x, y) = grid.centre(i, j);
-            dark.push(bin.at(x.floor() as isize, y.floor() as isize));
-        }
+        let (rx, ry) = grid.row(j);
+        let (rx, ry) = (fixed(rx), fixed(ry));
+        dark.extend(columns.iter().map(|&(cx, cy)| {
+            // Negative coordinates wrap to huge ones: one compare per axis.
+            let (x, y) = (((cx + rx) >> FIXED_BITS) as u64, ((cy + ry) >> FIXED_BITS) as u64);
+            // Outside the image is light.
+            x < w && y < h && bin.pixels.get((y * w + x) as usize).is_some_and(|&p| p <= bin.threshold)
+        }));
     }
     Modules { size: n, dark }
 }
 
+/// Fraction bits of the fixed-point pixel coordinates in [`sample`].
+const FIXED_BITS: u32 = 16;
+
+/// `v` in fixed point. Anything not within a million pixels (or NaN) becomes
+/// far outside any image, and sums of two stay well inside `i64`.
+fn fixed(v: f32) -> i64 {
+    if v.is_nan() || v.abs() >= 1e6 {
+        return -(1 << 40);
+    }
+    (v * (1 << FIXED_BITS) as f32).floor() as i64
+}
+
 /// The luminance at continuous point (x, y), interpolated between pixel
-/// centres; white outside the image.
+/// centres; outside the image the edge pixels are repeated.
+#[inline]
 fn bilinear(img: &Gray, x: f32, y: f32) -> f32 {
     let fx = x - 0.5;
     let fy = y - 0.5;
+    bilinear_inside(img, fx, fy).unwrap_or_else(|| bilinear_clamped(img, fx, fy))
+}
+
+/// [`bilinear`] at pixel coordinates (fx, fy) near or past the image edge.
+#[cold]
+fn bilinear_clamped(img: &Gray, fx: f32, fy: f32) -> f32 {
     let x0 = fx.floor();
     let y0 = fy.floor();
-    let tx = fx - x0;
-    let ty = fy - y0;
     let px = |dx: f32, dy: f32| -> f32 {
-        let (xx, yy) = (x0 + dx, y0 + dy);
-        if xx < 0.0 || yy < 0.0 {
-            // Clamp to the edge pixel rather than inventing white.
-            let cx = xx.max(0.0).min(img.width as f32 - 1.0);
-            let cy = yy.max(0.0).min(img.height as f32 - 1.0);
-            return f32::from(img.get(cx as u32, cy as u32));
-        }
-        let cx = xx.min(img.width as f32 - 1.0);
-        let cy = yy.min(img.height as f32 - 1.0);
+        let cx = (x0 + dx).max(0.0).min(img.width as f32 - 1.0);
+        let cy = (y0 + dy).max(0.0).min(img.height as f32 - 1.0);
         f32::from(img.get(cx as u32, cy as u32))
     };
-    let top = px(0.0, 0.0) * (1.0 - tx) + px(1.0, 0.0) * tx;
-    let bot = px(0.0, 1.0) * (1.0 - tx) + px(1.0, 1.0) * tx;
+    lerp2([px(0.0, 0.0), px(1.0, 0.0), px(0.0, 1.0), px(1.0, 1.0)], fx - x0, fy - y0)
+}
+
+/// [`bilinear`] at pixel coordinates (fx, fy) when the four pixels around
+/// are all inside the image: the common case, read without clamping, and
+/// with the floor taken by truncation (the coordinates are not negative).
+#[inline]
+fn bilinear_inside(img: &Gray, fx: f32, fy: f32) -> Option<f32> {
+    // Compared as floats first, so a huge or NaN coordinate is left out.
+    if !(fx >= 0.0 && fy >= 0.0 && fx + 1.0 < img.width as f32 && fy + 1.0 < img.height as f32) {
+        return None;
+    }
+    // Within the image, so within u32 (a cheaper conversion than to usize).
+    let (x0, y0) = (fx as u32, fy as u32);
+    let w = img.width as usize;
+    let i = y0 as usize * w + x0 as usize;
+    let &[a, b] = img.pixels.get(i..i + 2)? else {
+        return None;
+    };
+    let &[c, d] = img.pixels.get(i + w..i + w + 2)? else {
+        return None;
+    };
+    Some(lerp2([a, b, c, d].map(f32::from), fx - x0 as f32, fy - y0 as f32))
+}
+
+/// Interpolate between the corners `[top left, top right, bottom left,
+/// bottom right]` at fractions (tx, ty).
+fn lerp2([p00, p10, p01, p11]: [f32; 4], tx: f32, ty: f32) -> f32 {
+    let top = p00 * (1.0 - tx) + p10 * tx;
+    let bot = p01 * (1.0 - tx) + p11 * tx;
     top * (1.0 - ty) + bot * ty
 }
 
@@ -767,27 +886,65 @@ fn codewords_ok(m: &Modules) -> Result<(), String> {
     let (short_count, long_count) = (usize::from(short_count), usize::from(long_count));
     let blocks = short_count + long_count;
     let total = short_count * (short_len + ec) + long_count * (short_len + 1 + ec);
-    let function = function_modules(n, version);
-    let is_function = |x: usize, y: usize| function.get(y * n + x).copied().unwrap_or(true);
+    let bytes = match mask {
+        0 => read_codewords::<0>(m, version, total),
+        1 => read_codewords::<1>(m, version, total),
+        2 => read_codewords::<2>(m, version, total),
+        3 => read_codewords::<3>(m, version, total),
+        4 => read_codewords::<4>(m, version, total),
+        5 => read_codewords::<5>(m, version, total),
+        6 => read_codewords::<6>(m, version, total),
+        _ => read_codewords::<7>(m, version, total),
+    }
+    .ok_or("fewer data modules than the version needs")?;
 
-    // Read the codewords in placement order: two-module columns from the
-    // right, zigzagging up and down, skipping the timing column.
+    // Undo the interleaving: data codewords block by block, then the error
+    // correction codewords block by block.
+    let data_total = short_count * short_len + long_count * (short_len + 1);
+    let generator = generator(ec);
+    let mut block = Vec::with_capacity(short_len + 1 + ec);
+    for b in 0..blocks {
+        block.clear();
+        block.extend((0..short_len).map(|k| k * blocks + b));
+        if b >= short_count {
+            block.push(short_len * blocks + b - short_count);
+        }
+        block.extend((0..ec).map(|k| data_total + k * blocks + b));
+        let codeword = |i: usize| block.get(i).and_then(|&at| bytes.get(at)).copied().unwrap_or(0);
+        let data_len = block.len() - ec;
+        if !is_codeword((0..data_len).map(codeword), (data_len..block.len()).map(codeword), &generator) {
+            return Err(format!(
+                "sampled {n}x{n} grid does not fit: error correction block {} of {blocks} does not check",
+                b + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The codewords in placement order: two-module columns from the right,
+/// zigzagging up and down, skipping the timing column. `MASK` is a const
+/// parameter so that the mask pattern is not chosen again per module.
+/// `None` when the symbol has fewer data modules than `total` bytes need.
+fn read_codewords<const MASK: u32>(m: &Modules, version: usize, total: usize) -> Option<Vec<u8>> {
+    let n = m.size;
+    let function = function_modules(n, version);
     let mut bytes = vec![0u8; total];
     let mut i = 0usize;
     let mut right = n - 1;
-    while right >= 1 {
+    while right >= 1 && i < total * 8 {
         if right == 6 {
             right = 5;
         }
         let upward = (right + 1) & 2 == 0;
         for vert in 0..n {
             let y = if upward { n - 1 - vert } else { vert };
-            for j in 0..2 {
-                let x = right - j;
-                if is_function(x, y) || i >= total * 8 {
+            for x in [right, right - 1] {
+                let at = y * n + x;
+                if function.get(at) != Some(&false) || i >= total * 8 {
                     continue;
                 }
-                if m.get(x, y) != mask_bit(mask, x, y) {
+                if m.dark.get(at).copied().unwrap_or(false) != mask_bit::<MASK>(x, y) {
                     if let Some(b) = bytes.get_mut(i >> 3) {
                         *b |= 0x80 >> (i & 7);
                     }
@@ -800,47 +957,13 @@ fn codewords_ok(m: &Modules) -> Result<(), String> {
         }
         right -= 2;
     }
-    if i < total * 8 {
-        return Err("fewer data modules than the version needs".into());
-    }
-
-    // Undo the interleaving: data codewords block by block, then the error
-    // correction codewords block by block.
-    let data_len = |b: usize| short_len + usize::from(b >= short_count);
-    let mut split: Vec<Vec<u8>> = (0..blocks).map(|b| Vec::with_capacity(data_len(b) + ec)).collect();
-    let mut next = bytes.iter().copied();
-    for k in 0..=short_len {
-        for (b, block) in split.iter_mut().enumerate() {
-            if k < data_len(b) {
-                block.push(next.next().unwrap_or(0));
-            }
-        }
-    }
-    for _ in 0..ec {
-        for block in split.iter_mut() {
-            block.push(next.next().unwrap_or(0));
-        }
-    }
-    let gf = Gf::new();
-    for (b, block) in split.iter().enumerate() {
-        for r in 0..ec {
-            let x = gf.exp(r);
-            let syndrome = block.iter().fold(0u8, |acc, &c| gf.mul(acc, x) ^ c);
-            if syndrome != 0 {
-                return Err(format!(
-                    "sampled {n}x{n} grid does not fit: error correction block {} of {blocks} does not check",
-                    b + 1
-                ));
-            }
-        }
-    }
-    Ok(())
+    (i >= total * 8).then_some(bytes)
 }
 
-/// Is the data module at (x, y) flipped by mask pattern `mask`?
-fn mask_bit(mask: u32, x: usize, y: usize) -> bool {
+/// Is the data module at (x, y) flipped by mask pattern `MASK`?
+fn mask_bit<const MASK: u32>(x: usize, y: usize) -> bool {
     let (i, j) = (y, x);
-    match mask {
+    match MASK {
         0 => (i + j) % 2 == 0,
         1 => i % 2 == 0,
         2 => j % 3 == 0,
@@ -871,21 +994,24 @@ fn alignment_positions(version: usize, n: usize) -> Vec<usize> {
 /// Which modules are function patterns (not data), row-major.
 fn function_modules(n: usize, version: usize) -> Vec<bool> {
     let mut f = vec![false; n * n];
-    let mut set = |x: usize, y: usize| {
-        if let Some(v) = f.get_mut(y * n + x) {
-            *v = true;
-        }
-    };
-    for y in 0..n {
-        for x in 0..n {
-            let finder_or_format = (y < 9 && (x < 9 || x + 8 >= n)) || (x < 9 && y + 8 >= n);
-            let timing = x == 6 || y == 6;
-            let version_info =
-                version >= 7 && ((x < 6 && y + 11 >= n && y + 8 < n) || (y < 6 && x + 11 >= n && x + 8 < n));
-            if finder_or_format || timing || version_info {
-                set(x, y);
+    // Mark the modules x0..x1 by y0..y1, a row slice at a time.
+    let mut fill = |x0: usize, y0: usize, x1: usize, y1: usize| {
+        for y in y0..y1 {
+            if let Some(row) = f.get_mut(y * n + x0..y * n + x1) {
+                row.fill(true);
             }
         }
+    };
+    // Finders with their separators and the format information.
+    fill(0, 0, 9, 9);
+    fill(n - 8, 0, n, 9);
+    fill(0, n - 8, 9, n);
+    // Timing patterns.
+    fill(6, 0, 7, n);
+    fill(0, 6, n, 7);
+    if version >= 7 {
+        fill(n - 11, 0, n - 8, 6);
+        fill(0, n - 11, 6, n - 8);
     }
     let pos = alignment_positions(version, n);
     let last = pos.len().saturating_sub(1);
@@ -894,60 +1020,101 @@ fn function_modules(n: usize, version: usize) -> Vec<bool> {
             if (a == 0 && (b == 0 || b == last)) || (a == last && b == 0) {
                 continue;
             }
-            for y in cy - 2..=cy + 2 {
-                for x in cx - 2..=cx + 2 {
-                    set(x, y);
-                }
-            }
+            fill(cx - 2, cy - 2, cx + 3, cy + 3);
         }
     }
     f
 }
 
-/// GF(256) with the QR code's polynomial x^8 + x^4 + x^3 + x^2 + 1.
-struct Gf {
-    exp: [u8; 512],
-    log: [u8; 256],
+/// GF(256) with the QR code's polynomial x^8 + x^4 + x^3 + x^2 + 1:
+/// powers of the generator 2, twice over so that a sum of two logarithms
+/// needs no reduction, and the logarithms. Built at compile time.
+const GF_EXP: [u8; 512] = gf_exp_table();
+const GF_LOG: [u8; 256] = gf_log_table();
+
+const fn gf_exp_table() -> [u8; 512] {
+    let mut t = [0u8; 512];
+    let mut x = 1u16;
+    let mut i = 0;
+    // The powers repeat with period 255, so the second copy comes for free.
+    while i < 512 {
+        t[i] = x as u8;
+        x <<= 1;
+        if x & 0x100 != 0 {
+            x ^= 0x11d;
+        }
+        i += 1;
+    }
+    t
 }
 
-impl Gf {
-    fn new() -> Gf {
-        let mut exp = [0u8; 512];
-        let mut log = [0u8; 256];
-        let mut x = 1u16;
-        for i in 0..255u16 {
-            if let Some(e) = exp.get_mut(usize::from(i)) {
-                *e = x as u8;
-            }
-            if let Some(l) = log.get_mut(usize::from(x)) {
-                *l = i as u8;
-            }
-            x <<= 1;
-            if x & 0x100 != 0 {
-                x ^= 0x11d;
-            }
-        }
-        for i in 255..512 {
-            let v = exp.get(i - 255).copied().unwrap_or(0);
-            if let Some(e) = exp.get_mut(i) {
-                *e = v;
-            }
-        }
-        Gf { exp, log }
+const fn gf_log_table() -> [u8; 256] {
+    let exp = gf_exp_table();
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 255 {
+        t[exp[i] as usize] = i as u8;
+        i += 1;
     }
+    t
+}
 
-    fn exp(&self, i: usize) -> u8 {
-        self.exp.get(i % 255).copied().unwrap_or(0)
+/// Logarithm of a non-zero field element; zero maps past the end of
+/// [`GF_EXP`], so that any product with it reads as zero in [`gf_exp`].
+fn gf_log(a: u8) -> usize {
+    if a == 0 {
+        return GF_EXP.len();
     }
+    usize::from(GF_LOG.get(usize::from(a)).copied().unwrap_or(0))
+}
 
-    fn mul(&self, a: u8, b: u8) -> u8 {
-        if a == 0 || b == 0 {
-            return 0;
+fn gf_exp(i: usize) -> u8 {
+    GF_EXP.get(i).copied().unwrap_or(0)
+}
+
+/// The most error correction codewords a block has.
+const MAX_EC: usize = 30;
+
+/// Logarithms of the coefficients of the Reed-Solomon generator polynomial
+/// for `ec` error correction codewords, (x - 2^0)(x - 2^1)...(x - 2^(ec-1)),
+/// highest power first with its leading 1 left out.
+fn generator(ec: usize) -> Vec<usize> {
+    let mut g = [0u8; MAX_EC + 1];
+    g[0] = 1;
+    for r in 0..ec.min(MAX_EC) {
+        // Multiply by (x + 2^r), from the lowest power up to reuse g in place.
+        for k in (1..=r + 1).rev() {
+            let (Some(&hi), Some(&lo)) = (g.get(k - 1), g.get(k)) else {
+                continue;
+            };
+            if let Some(c) = g.get_mut(k) {
+                *c = lo ^ gf_exp(gf_log(hi) + r);
+            }
         }
-        let la = usize::from(self.log.get(usize::from(a)).copied().unwrap_or(0));
-        let lb = usize::from(self.log.get(usize::from(b)).copied().unwrap_or(0));
-        self.exp.get(la + lb).copied().unwrap_or(0)
     }
+    g.iter().skip(1).take(ec).map(|&c| gf_log(c)).collect()
+}
+
+/// Is `data` followed by `check` a Reed-Solomon codeword? Divides by the
+/// generator (logarithms from [`generator`]) and compares the remainder
+/// with `check`: equivalent to every syndrome being zero, for about half
+/// the work, as only the data codewords are divided through.
+fn is_codeword(data: impl Iterator<Item = u8>, check: impl Iterator<Item = u8>, generator: &[usize]) -> bool {
+    // One spare zero at the end, shifted in as the remainder moves up.
+    let mut rem = [0u8; MAX_EC + 1];
+    let ec = generator.len().min(MAX_EC);
+    for d in data {
+        let lead = d ^ rem[0];
+        rem.copy_within(1.., 0);
+        if lead == 0 {
+            continue;
+        }
+        let factor = gf_log(lead);
+        for (r, &g) in rem.iter_mut().zip(generator) {
+            *r ^= gf_exp(factor + g);
+        }
+    }
+    rem.iter().take(ec).copied().eq(check)
 }
 
 /// Per version (1 to 40) and level (L, M, Q, H): error correction
@@ -1016,6 +1183,61 @@ mod tests {
         assert_eq!(alignment_positions(7, 45), vec![6, 22, 38]);
         assert_eq!(alignment_positions(32, 145), vec![6, 34, 60, 86, 112, 138]);
         assert_eq!(alignment_positions(40, 177), vec![6, 30, 58, 86, 114, 142, 170]);
+    }
+
+    #[test]
+    fn dark_bits_match_a_plain_compare() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for threshold in 0..=255u8 {
+            for _ in 0..64 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let bytes = state.to_le_bytes();
+                let want = bytes.iter().enumerate().fold(0, |m, (i, &b)| m | (u32::from(b <= threshold) << i));
+                assert_eq!(dark_bits(state, threshold), want, "{bytes:?} at {threshold}");
+                // Bytes at and around the threshold.
+                let near =
+                    u64::from_le_bytes([0, 1, 2, 3, 4, 5, 6, 7].map(|k| threshold.wrapping_add(k).wrapping_sub(3)));
+                let want =
+                    near.to_le_bytes().iter().enumerate().fold(0, |m, (i, &b)| m | (u32::from(b <= threshold) << i));
+                assert_eq!(dark_bits(near, threshold), want);
+            }
+        }
+    }
+
+    #[test]
+    fn row_edges_find_every_change() {
+        let row: Vec<u8> = (0..53u32).map(|x| if (x * x / 7) % 3 == 0 { 10 } else { 240 }).collect();
+        for len in [0, 1, 7, 8, 9, 16, 30, 53] {
+            let row = &row[..len];
+            let mut edges = Vec::new();
+            let first = row_edges(row, 128, &mut edges);
+            let mut want = vec![0];
+            want.extend((1..len).filter(|&x| (row[x] <= 128) != (row[x - 1] <= 128)));
+            want.push(len);
+            assert_eq!(edges, want, "length {len}");
+            assert_eq!(first, row.first().is_some_and(|&p| p <= 128));
+        }
+    }
+
+    #[test]
+    fn reed_solomon_matches_the_standard() {
+        // ISO/IEC 18004 Annex A: the generator for 10 codewords, as powers of 2.
+        assert_eq!(generator(10), vec![251, 67, 46, 61, 118, 70, 64, 94, 32, 45]);
+        // Annex I: "01234567" as version 1-M.
+        let data = [0x10, 0x20, 0x0c, 0x56, 0x61, 0x80, 0xec, 0x11, 0xec, 0x11, 0xec, 0x11, 0xec, 0x11, 0xec, 0x11];
+        let ec = [0xa5, 0x24, 0xd4, 0xc1, 0xed, 0x36, 0xc7, 0x87, 0x2c, 0x55];
+        let g = generator(10);
+        assert!(is_codeword(data.into_iter(), ec.into_iter(), &g));
+        for i in 0..data.len() {
+            let mut bad = data;
+            bad[i] ^= 1 << (i % 8);
+            assert!(!is_codeword(bad.into_iter(), ec.into_iter(), &g), "data byte {i} flipped");
+        }
+        let mut bad = ec;
+        bad[9] ^= 0x80;
+        assert!(!is_codeword(data.into_iter(), bad.into_iter(), &g));
     }
 
     #[test]
