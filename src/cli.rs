@@ -64,6 +64,7 @@ pub fn main() -> i32 {
                 Err(e) => return fail(&e),
             };
             signal::install();
+            keep_heap();
             let mut rep = Reporter::new(cfg.json, cfg.quiet, cfg.terminal, cfg.token.secret());
             match cfg.command {
                 Command::Session => session::run(&cfg, &tls, &mut rep),
@@ -72,6 +73,17 @@ pub fn main() -> i32 {
             }
         }
         Err(e) => fail(&e),
+    }
+}
+
+/// Each QR frame allocates and frees the same few hundred KiB; by default
+/// glibc hands that back to the kernel and faults it in again every frame.
+fn keep_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only tunes the allocator; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 8 << 20);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
     }
 }
 

@@ -35,6 +35,10 @@ impl QrFiles {
     /// Fail early, before a scan window opens, if the directory cannot take a file.
     pub fn check_writable(&self) -> Result<(), Error> {
         let target = self.path(1);
+        if target.is_dir() {
+            let source = std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory");
+            return Err(Error::File { path: target, source });
+        }
         let tmp = temp_path(&target, 0);
         create_new(&tmp).map_err(|source| Error::File { path: target, source })?;
         let _ = fs::remove_file(&tmp);
@@ -69,8 +73,10 @@ impl Drop for QrFiles {
 
 /// A hidden name beside the target, so the rename stays on one filesystem.
 fn temp_path(target: &Path, n: u64) -> PathBuf {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    let pid = PID.get_or_init(std::process::id);
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    target.with_file_name(format!(".{name}.scanqr-{}-{n}.tmp", std::process::id()))
+    target.with_file_name(format!(".{name}.scanqr-{pid}-{n}.tmp"))
 }
 
 /// O_EXCL with mode 0600: never follows a planted symlink, never reuses a file.
@@ -80,11 +86,41 @@ fn create_new(path: &Path) -> std::io::Result<fs::File> {
 
 fn write_atomic(target: &Path, n: u64, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = temp_path(target, n);
-    let result = create_new(&tmp).and_then(|mut f| f.write_all(bytes)).and_then(|()| fs::rename(&tmp, target));
+    let result = create_new(&tmp).and_then(|mut f| f.write_all(bytes)).and_then(|()| replace(&tmp, target));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Put `tmp` in place of `target`. Where the target exists, swap the two names
+/// and unlink the old file: on ext4 a rename over an existing file starts
+/// writeback of the new one (auto_da_alloc), which costs more than all the
+/// rest of a frame, and a QR code that lives 20 s needs no crash-safety.
+fn replace(tmp: &Path, target: &Path) -> std::io::Result<()> {
+    // Never swap a directory out of the way: rename refuses it, as it should.
+    let replaceable = fs::symlink_metadata(target).is_ok_and(|m| !m.is_dir());
+    if replaceable && exchange(tmp, target) {
+        return fs::remove_file(tmp);
+    }
+    fs::rename(tmp, target)
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn exchange(a: &Path, b: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let (Ok(a), Ok(b)) =
+        (std::ffi::CString::new(a.as_os_str().as_bytes()), std::ffi::CString::new(b.as_os_str().as_bytes()))
+    else {
+        return false;
+    };
+    // SAFETY: two NUL-terminated paths; renameat2 does not keep them.
+    unsafe { libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) == 0 }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn exchange(_: &Path, _: &Path) -> bool {
+    false
 }
 
 #[cfg(test)]
@@ -124,6 +160,18 @@ mod tests {
         files.cleanup();
         let left: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(left, vec![std::ffi::OsString::from("victim")]);
+    }
+
+    #[test]
+    fn a_directory_at_the_target_is_refused_and_left_alone() {
+        let dir = scratch("d");
+        fs::create_dir(dir.join("qr.png")).unwrap();
+        let mut files = QrFiles::new(dir.join("qr.png"), false);
+        assert_eq!(files.check_writable().unwrap_err().exit_code(), 73);
+        assert!(files.write(1, b"png").is_err());
+        assert!(dir.join("qr.png").is_dir());
+        let left: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("qr.png")]);
     }
 
     #[test]

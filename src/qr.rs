@@ -123,18 +123,7 @@ const MAX_TRIPLES_TRIED: usize = 24;
 /// rings of smoothed finder patterns; halfway between full dark and full
 /// light is where a blurred edge really is.
 fn threshold(pixels: &[u8]) -> Option<u8> {
-    let mut hist = [0u64; 256];
-    let mut count = |p: u8| {
-        if let Some(c) = hist.get_mut(usize::from(p)) {
-            *c += 1;
-        }
-    };
-    // Eight pixels a step: the loop's own bookkeeping cost as much as the counting.
-    let mut chunks = pixels.chunks_exact(8);
-    for chunk in &mut chunks {
-        chunk.iter().for_each(|&p| count(p));
-    }
-    chunks.remainder().iter().for_each(|&p| count(p));
+    let hist = histogram(pixels);
     let lo = hist.iter().position(|&c| c > 0)?;
     let hi = hist.iter().rposition(|&c| c > 0)?;
     if hi < lo + MIN_CONTRAST {
@@ -162,6 +151,27 @@ fn threshold(pixels: &[u8]) -> Option<u8> {
     let dark = extreme(dark_side, false)?;
     let light = extreme(light_side, true)? + split + 1;
     u8::try_from((dark + light) / 2).ok()
+}
+
+/// Count each level. A QR image is long runs of one value, so a single table
+/// would increment the same counter back to back and wait on each store;
+/// four tables, one per pixel of a group of four, keep those apart.
+fn histogram(pixels: &[u8]) -> [u64; 256] {
+    let mut tables = [[0u32; 256]; 4];
+    let mut quads = pixels.chunks_exact(4);
+    for quad in &mut quads {
+        for (table, &p) in tables.iter_mut().zip(quad) {
+            table[usize::from(p)] += 1;
+        }
+    }
+    for &p in quads.remainder() {
+        tables[0][usize::from(p)] += 1;
+    }
+    let mut hist = [0u64; 256];
+    for (level, total) in hist.iter_mut().enumerate() {
+        *total = tables.iter().map(|t| u64::from(t[level])).sum();
+    }
+    hist
 }
 
 /// Otsu's split of a histogram: the level `t` that best separates `<= t`

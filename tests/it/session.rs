@@ -348,7 +348,8 @@ fn an_unwritable_target_is_73_and_named() {
     let dir = scratch("unwritable");
     std::fs::write(dir.join("afile"), "").unwrap();
     let srv = authorize(1);
-    for out in ["missing/qr.png", "afile/qr.png"] {
+    std::fs::create_dir(dir.join("adir")).unwrap();
+    for out in ["missing/qr.png", "afile/qr.png", "adir"] {
         let run = run_in(&dir, &srv.url(), &["--json", "-o", out]);
         assert_eq!(run.code, 73, "{run:?}");
         assert_eq!(run.last()["kind"], "io");
