@@ -224,3 +224,58 @@ fn seconds(flag: &str, text: &str) -> Result<Duration, Error> {
         _ => Err(Error::Usage(format!("{flag} takes a number of seconds between 0 and 86400, not {text:?}"))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str], env: &[(&str, &str)]) -> Result<Config, Error> {
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let lookup = move |k: &str| env.iter().find(|(name, _)| name == k).map(|(_, v)| v.clone());
+        match parse(args.iter().map(OsString::from).collect(), &lookup)? {
+            Parsed::Run(cfg) => Ok(*cfg),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    const CREDS: [(&str, &str); 2] = [("ID_INSTANCE", "1101"), ("API_TOKEN_INSTANCE", "abc123")];
+
+    #[test]
+    fn defaults_and_environment() {
+        let cfg = run(&[], &CREDS).unwrap();
+        assert_eq!((cfg.command, cfg.instance.as_str(), cfg.out.to_str()), (Command::Session, "1101", Some("qr.png")));
+        assert_eq!((cfg.timeout, cfg.connect_timeout), (Duration::from_secs(120), Duration::from_secs(10)));
+        assert_eq!(cfg.endpoint.host, "api.green-api.com");
+        assert!(cfg.style.color && !cfg.keep && !cfg.json);
+    }
+
+    #[test]
+    fn flags_win_over_the_environment_in_both_spellings() {
+        let env =
+            [("ID_INSTANCE", "1"), ("API_TOKEN_INSTANCE", "abc"), ("API_URL", "https://a.example"), ("NO_COLOR", "")];
+        let cfg = run(&["--instance=22", "--api-url", "http://127.0.0.1:9", "--timeout=1.5", "-o", "x-{n}.png"], &env)
+            .unwrap();
+        assert_eq!((cfg.instance.as_str(), cfg.endpoint.port, cfg.timeout), ("22", 9, Duration::from_millis(1500)));
+        assert!(!cfg.style.color, "NO_COLOR set, even empty");
+        assert_eq!(run(&["state"], &CREDS).unwrap().command, Command::State);
+        assert_eq!(run(&["logout", "--json"], &CREDS).unwrap().command, Command::Logout);
+    }
+
+    #[test]
+    fn usage_errors() {
+        for args in [
+            &["--keep=yes"][..],
+            &["--timeout", "0"],
+            &["--timeout", "-3"],
+            &["--connect-timeout", "NaN"],
+            &["--out"],
+            &["-o", "dir/"],
+            &["state", "state"],
+            &["extra"],
+            &["-x"],
+        ] {
+            assert_eq!(run(args, &CREDS).map(|_| ()).map_err(|e| e.exit_code()), Err(64), "{args:?}");
+        }
+        assert!(matches!(parse(vec!["--help".into()], &|_| None), Ok(Parsed::Help)));
+    }
+}
