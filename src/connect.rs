@@ -153,30 +153,59 @@ fn interrupted() -> Result<(), Error> {
 
 /// Resolve the host and try each address until one connects.
 pub fn tcp(ep: &Endpoint, deadline: Instant) -> Result<TcpStream, Error> {
-    let addrs: Vec<_> = (ep.host.as_str(), ep.port)
-        .to_socket_addrs()
-        .map_err(|e| Error::Network(format!("cannot resolve {}: {e}; check --api-url and DNS", ep.host)))?
-        .collect();
+    let (host, port) = (ep.host.clone(), ep.port);
+    let resolved = aside(deadline, move || (host.as_str(), port).to_socket_addrs().map(Vec::from_iter))?;
+    let addrs = match resolved {
+        Some(Ok(addrs)) => addrs,
+        Some(Err(e)) => {
+            return Err(Error::Network(format!("cannot resolve {}: {e}; check --api-url and DNS", ep.host)))
+        }
+        None => return Err(Error::Network(format!("resolving {} timed out; check DNS", ep.host))),
+    };
     let mut last = None;
-    for addr in &addrs {
-        interrupted()?;
+    for addr in addrs.iter().copied() {
         let Some(left) = remaining(deadline) else {
             break;
         };
-        match TcpStream::connect_timeout(addr, left) {
-            Ok(s) => {
+        match aside(deadline, move || TcpStream::connect_timeout(&addr, left))? {
+            Some(Ok(s)) => {
                 let _ = s.set_nodelay(true);
                 return Ok(s);
             }
-            Err(e) => last = Some(e),
+            Some(Err(e)) => last = Some(e),
+            None => break,
         }
     }
     Err(Error::Network(match last {
-        Some(e) if timed_out(&e) => format!("connecting to {}:{} timed out", ep.host, ep.port),
-        Some(e) => format!("cannot connect to {}:{}: {e}", ep.host, ep.port),
+        Some(e) if !timed_out(&e) => format!("cannot connect to {}:{}: {e}", ep.host, ep.port),
         None if addrs.is_empty() => format!("{} resolved to no address", ep.host),
-        None => format!("connecting to {}:{} timed out", ep.host, ep.port),
+        _ => format!("connecting to {}:{} timed out", ep.host, ep.port),
     }))
+}
+
+/// Run a call that takes no timeout of its own (getaddrinfo) or does not stop
+/// for a signal (std's connect retries on EINTR) on a thread of its own, and
+/// wait for it a tick at a time. `None`: the deadline came first. On the
+/// deadline or a signal the thread is left to finish alone; it holds nothing
+/// but its own result.
+fn aside<T: Send + 'static>(deadline: Instant, call: impl FnOnce() -> T + Send + 'static) -> Result<Option<T>, Error> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .spawn(move || {
+            let _ = tx.send(call());
+        })
+        .map_err(|e| Error::Network(format!("cannot start a thread to connect: {e}")))?;
+    loop {
+        interrupted()?;
+        let Some(left) = remaining(deadline) else {
+            return Ok(None);
+        };
+        match rx.recv_timeout(left.min(TICK)) {
+            Ok(v) => return Ok(Some(v)),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Ok(None),
+        }
+    }
 }
 
 /// TCP, then TLS when the endpoint wants it. Reads and writes tick every [`TICK`].

@@ -758,6 +758,28 @@ fn sigterm_during_a_stalled_tls_handshake_is_143() {
 }
 
 #[test]
+fn sigint_during_a_stalled_tcp_connect_is_130_at_once() {
+    // A listener whose accept queue is full: further SYNs go unanswered.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    while let Ok(s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+        held.push(s);
+        if held.len() > 4096 {
+            println!("skipped: the accept queue never filled");
+            return;
+        }
+    }
+    let dir = scratch("h-sig-tcp");
+    let url = format!("http://{addr}");
+    let run =
+        signal_after(&dir, &url, &["--json", "--connect-timeout", "20", "--timeout", "40"], "connecting", libc::SIGINT);
+    assert_interrupted(&run, 130);
+    assert_no_files(&dir, &run);
+    drop(listener);
+}
+
+#[test]
 fn sigint_while_waiting_for_frames_closes_cleanly_with_130() {
     let dir = scratch("h-sig-wait");
     let (tx, rx) = std::sync::mpsc::channel();
