@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 pub const HOOK_LIMIT: Duration = Duration::from_secs(30);
 /// At the end of a session, `--on-qr` hooks still running get this long.
 pub const DRAIN: Duration = Duration::from_secs(5);
+/// After SIGINT/SIGTERM, `--on-done` gets this long: whoever stops us is waiting.
+pub const INTERRUPTED_LIMIT: Duration = Duration::from_secs(5);
 
 #[derive(Debug)]
 struct Running {
@@ -53,9 +55,9 @@ impl Hooks {
         self.running.retain_mut(|r| !reap(r, HOOK_LIMIT, rep));
     }
 
-    /// Wait up to [`DRAIN`] for running hooks, then kill the rest.
-    pub fn drain(&mut self, rep: &mut Reporter) {
-        let until = Instant::now() + DRAIN;
+    /// Wait up to `grace` for running hooks, then kill the rest.
+    pub fn drain(&mut self, grace: Duration, rep: &mut Reporter) {
+        let until = Instant::now() + grace;
         while !self.running.is_empty() && Instant::now() < until {
             self.poll(rep);
             std::thread::sleep(Duration::from_millis(20));
@@ -66,8 +68,8 @@ impl Hooks {
         }
     }
 
-    /// Run `--on-done` to its end (at most [`HOOK_LIMIT`]).
-    pub fn done(&mut self, outcome: &str, exit_code: i32, rep: &mut Reporter) {
+    /// Run `--on-done` to its end, killed after `limit`.
+    pub fn done(&mut self, outcome: &str, exit_code: i32, limit: Duration, rep: &mut Reporter) {
         let Some(cmd) = &self.on_done else { return };
         let mut command = self.command(cmd);
         command.env("SCANQR_OUTCOME", outcome).env("SCANQR_EXIT", exit_code.to_string());
@@ -76,7 +78,7 @@ impl Hooks {
             Ok(child) => Running { child, what, started: Instant::now() },
             Err(e) => return rep.warning(&format!("{what} could not start: {e}")),
         };
-        while !reap(&mut r, HOOK_LIMIT, rep) {
+        while !reap(&mut r, limit, rep) {
             std::thread::sleep(Duration::from_millis(20));
         }
     }

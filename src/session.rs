@@ -4,7 +4,7 @@
 use crate::cli::Config;
 use crate::connect::{self, Stream, Tls, TICK};
 use crate::files::QrFiles;
-use crate::hooks::Hooks;
+use crate::hooks::{Hooks, DRAIN, HOOK_LIMIT, INTERRUPTED_LIMIT};
 use crate::message::{self, Message};
 use crate::report::{Outcome, Reporter};
 use crate::{image, qr, signal, terminal, Error};
@@ -44,10 +44,13 @@ pub fn run(cfg: &Config, tls: &Tls, rep: &mut Reporter) -> i32 {
         n: 0,
     };
     let outcome = s.connect_loop(tls);
-    // Hooks copying a QR file get their chance before the files go.
-    s.hooks.drain(s.rep);
+    // Hooks copying a QR file get their chance before the files go, unless
+    // a signal asked us to stop now.
+    let interrupted = matches!(outcome, Outcome::Failed(Error::Interrupted(_)));
+    let (grace, limit) = if interrupted { (Duration::ZERO, INTERRUPTED_LIMIT) } else { (DRAIN, HOOK_LIMIT) };
+    s.hooks.drain(grace, s.rep);
     s.files.cleanup();
-    s.hooks.done(outcome.event(), outcome.exit_code(), s.rep);
+    s.hooks.done(outcome.event(), outcome.exit_code(), limit, s.rep);
     s.rep.outcome(&outcome)
 }
 

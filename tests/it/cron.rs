@@ -162,3 +162,22 @@ fn a_hook_over_30_seconds_is_killed_with_a_warning() {
     assert!(started.elapsed() < Duration::from_secs(40));
     assert!(!dir.join("survived").exists());
 }
+
+#[test]
+fn a_signal_does_not_wait_for_hooks() {
+    let emu = emulator(Scenario::Authorize { qr: 1, every: Duration::from_secs(30) }, false);
+    let dir = scratch("hook-signal");
+    let args = ["--json", "--on-qr", "sleep 20", "--on-done", "echo $SCANQR_OUTCOME > done.txt; sleep 20"];
+    let (child, mut out) = spawn(&dir, &emu.api_url(), &args);
+    read_until(&mut out, "\"qr\"");
+    let started = Instant::now();
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let mut child = child;
+    let status = child.wait().unwrap();
+    let took = started.elapsed();
+    assert_eq!(status.code(), Some(143));
+    // --on-qr killed at once, --on-done given 5 s.
+    assert!(took < Duration::from_secs(7), "{took:?}");
+    assert_eq!(std::fs::read_to_string(dir.join("done.txt")).unwrap(), "failed\n");
+    assert_eq!(files_in(&dir), ["done.txt"]);
+}
