@@ -61,7 +61,7 @@ pub fn main() -> i32 {
         Ok(Parsed::Run(cfg)) => {
             let tls = match Tls::new(&cfg.endpoint, cfg.ca_file.as_deref()) {
                 Ok(tls) => tls,
-                Err(e) => return fail(&e),
+                Err(e) => return fail(&e, cfg.token.secret()),
             };
             signal::install();
             keep_heap();
@@ -72,7 +72,7 @@ pub fn main() -> i32 {
                 Command::Logout => instance::logout(&cfg, &tls, &mut rep),
             }
         }
-        Err(e) => fail(&e),
+        Err(e) => fail(&e, &env("API_TOKEN_INSTANCE").unwrap_or_default()),
     }
 }
 
@@ -98,9 +98,12 @@ fn say(to_stderr: bool, text: &str) -> i32 {
     0
 }
 
-/// An error before any session: one line on stderr, and its exit code.
-fn fail(e: &Error) -> i32 {
-    say(true, &format!("scanqr: {e}\n"));
+/// An error before any session: one line on stderr, and its exit code. Like
+/// every line scanqr prints, it never shows the token, whatever the user typed.
+fn fail(e: &Error, token: &str) -> i32 {
+    let line = format!("scanqr: {e}\n");
+    let token = token.trim();
+    say(true, &if token.len() >= 8 { line.replace(token, "***") } else { line });
     e.exit_code()
 }
 

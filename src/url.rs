@@ -49,7 +49,11 @@ pub fn check_instance(raw: &str) -> Result<String, Error> {
         return Err(Error::Config("no instance id: set ID_INSTANCE or pass --instance".into()));
     }
     if !id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::Usage(format!("the instance id must be digits only, not {id:?}")));
+        // Not echoed: a token pasted here by mistake would go to cron mail.
+        return Err(Error::Usage(format!(
+            "the instance id must be digits only, like 1101000001, not {} characters of other text: check ID_INSTANCE or --instance (swapped with the token?)",
+            id.chars().count()
+        )));
     }
     Ok(id.to_string())
 }
@@ -69,8 +73,11 @@ impl Endpoint {
     /// `https://` and `wss://` mean TLS, `http://` and `ws://` plain.
     pub fn parse(api_url: &str) -> Result<Endpoint, Error> {
         let raw = api_url.trim();
+        let shown = printable(raw);
         let (scheme, rest) = raw.split_once("://").ok_or_else(|| {
-            Error::Usage(format!("--api-url {raw:?} has no scheme: use https://HOST as the GREEN-API console shows it"))
+            Error::Usage(format!(
+                "--api-url {shown:?} has no scheme: use https://HOST as the GREEN-API console shows it"
+            ))
         })?;
         let tls = match scheme.to_ascii_lowercase().as_str() {
             "https" | "wss" => true,
@@ -87,11 +94,11 @@ impl Endpoint {
         };
         if authority.contains('@') || path.contains(['?', '#']) {
             return Err(Error::Usage(format!(
-                "--api-url {raw:?} must be scheme://host[:port][/path], without user, query or fragment"
+                "--api-url {shown:?} must be scheme://host[:port][/path], without user, query or fragment"
             )));
         }
         let (host, port) = split_host_port(authority, if tls { 443 } else { 80 })
-            .ok_or_else(|| Error::Usage(format!("--api-url {raw:?} has no valid host[:port]")))?;
+            .ok_or_else(|| Error::Usage(format!("--api-url {shown:?} has no valid host[:port]")))?;
         Ok(Endpoint { tls, host, port, prefix: path.trim_end_matches('/').to_string() })
     }
 
@@ -131,6 +138,15 @@ impl Endpoint {
         } else {
             format!("{host}:{}", self.port)
         }
+    }
+}
+
+/// An apiUrl as it may be echoed in an error: a pasted method URL
+/// (`.../waInstance1/getStateInstance/TOKEN`) is cut before its token.
+fn printable(raw: &str) -> String {
+    match raw.find("/waInstance") {
+        Some(i) => format!("{}/...", raw.get(..i).unwrap_or_default()),
+        None => raw.to_string(),
     }
 }
 
