@@ -3,9 +3,11 @@
 //! Invariant: every byte printed passes through [`Reporter::line`], which
 //! replaces the token with `***` whatever code built the text.
 
+use crate::signal;
 use crate::Error;
 use serde_json::{Map, Value};
 use std::io::{IsTerminal, Write};
+use std::os::fd::AsFd;
 use std::path::Path;
 
 /// What ended a session.
@@ -61,22 +63,65 @@ pub struct Reporter {
     quiet: bool,
     secret: String,
     drawing: Option<Drawing>,
-    stdout_tty: bool,
-    stderr_tty: bool,
+    stdout: Out,
+    stderr: Out,
+}
+
+/// One output stream, written a line at a time through a duplicate of its
+/// descriptor: std's own stdout retries a write interrupted by a signal
+/// forever, so a reader that stopped reading would keep SIGTERM from us.
+#[derive(Debug)]
+struct Out {
+    /// `None` once the stream is closed, or stalled after a signal.
+    file: Option<std::fs::File>,
+    tty: bool,
+}
+
+impl Out {
+    fn new(fd: std::os::fd::BorrowedFd<'_>) -> Out {
+        Out { tty: fd.is_terminal(), file: fd.try_clone_to_owned().ok().map(std::fs::File::from) }
+    }
+
+    /// Write all of `bytes`, unless the stream is closed, or a signal is
+    /// pending and the reader does not make room within a moment.
+    fn write(&mut self, bytes: &[u8]) {
+        let Some(file) = &mut self.file else { return };
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            if signal::pending().is_some() && !writable_soon(file) {
+                break;
+            }
+            match file.write(rest) {
+                Ok(n) if n > 0 => rest = rest.get(n..).unwrap_or_default(),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                _ => break,
+            }
+        }
+        if !rest.is_empty() {
+            self.file = None;
+        }
+    }
+}
+
+fn writable_soon(file: &std::fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut fd = libc::pollfd { fd: file.as_raw_fd(), events: libc::POLLOUT, revents: 0 };
+    // SAFETY: one valid pollfd, owned by this frame, for the duration of the call.
+    unsafe { libc::poll(&mut fd, 1, 200) > 0 }
 }
 
 impl Reporter {
     /// `draw`: draw QR codes in the terminal (the caller resolved `--terminal`).
     pub fn new(json: bool, quiet: bool, draw: bool, secret: &str) -> Reporter {
-        let stdout_tty = std::io::stdout().is_terminal();
-        let stderr_tty = std::io::stderr().is_terminal();
+        let stdout = Out::new(std::io::stdout().as_fd());
+        let stderr = Out::new(std::io::stderr().as_fd());
         let drawing = draw.then_some(Drawing {
             to_stderr: json,
-            in_place: if json { stderr_tty } else { stdout_tty },
+            in_place: if json { stderr.tty } else { stdout.tty },
             block: 0,
             since: 0,
         });
-        Reporter { json, quiet, secret: secret.to_string(), drawing, stdout_tty, stderr_tty }
+        Reporter { json, quiet, secret: secret.to_string(), drawing, stdout, stderr }
     }
 
     pub fn connecting(&mut self, url: &str, attempt: u32) {
@@ -187,20 +232,13 @@ impl Reporter {
         }
     }
 
-    /// The one place output is written. Errors (a closed pipe) are ignored, never a panic.
+    /// The one place output is written. A closed pipe is ignored, never a panic.
     fn write(&mut self, to_stderr: bool, text: &str) {
         let text = if self.secret.is_empty() { text.to_string() } else { text.replace(&self.secret, "***") };
-        let written = if to_stderr {
-            let mut e = std::io::stderr().lock();
-            e.write_all(text.as_bytes()).and_then(|()| e.flush())
-        } else {
-            let mut o = std::io::stdout().lock();
-            o.write_all(text.as_bytes()).and_then(|()| o.flush())
-        };
-        let _ = written;
-        let tty = if to_stderr { self.stderr_tty } else { self.stdout_tty };
+        let out = if to_stderr { &mut self.stderr } else { &mut self.stdout };
+        out.write(text.as_bytes());
         if let Some(d) = &mut self.drawing {
-            if tty {
+            if out.tty {
                 d.since += text.matches('\n').count();
             }
         }

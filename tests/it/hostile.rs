@@ -829,3 +829,33 @@ fn configuration_errors_never_echo_the_token() {
         assert!(run.stderr.starts_with("scanqr: ") && !run.stderr.contains("Zq7S"), "{k}: {run:?}");
     }
 }
+
+#[test]
+fn a_reader_that_stops_reading_stdout_does_not_keep_sigterm_out() {
+    let emu = emulator(scanqr_emulator::Scenario::Flood(5000), false);
+    let dir = scratch("h-stalled-stdout");
+    // stdout is piped and never read: the pipe fills and scanqr blocks writing.
+    let mut child = command(&dir, &emu.api_url(), &["--json", "--timeout", "60"]).spawn().unwrap();
+    let wchan = format!("/proc/{}/wchan", child.id());
+    let until = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&wchan).unwrap_or_default().contains("pipe_write") {
+        assert!(child.try_wait().unwrap().is_none(), "ended before the pipe filled");
+        assert!(Instant::now() < until, "never blocked on its stdout");
+        sleep(Duration::from_millis(50));
+    }
+    let started = Instant::now();
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if started.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            panic!("scanqr stayed blocked on its stdout after SIGTERM");
+        }
+        sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(143));
+    assert_eq!(files_in(&dir), Vec::<String>::new());
+}
