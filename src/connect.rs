@@ -163,7 +163,7 @@ pub fn tcp(ep: &Endpoint, deadline: Instant) -> Result<TcpStream, Error> {
         None => return Err(Error::Network(format!("resolving {} timed out; check DNS", ep.host))),
     };
     let mut last = None;
-    for addr in addrs.iter().copied() {
+    for &addr in &addrs {
         let Some(left) = remaining(deadline) else {
             break;
         };
