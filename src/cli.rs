@@ -191,6 +191,10 @@ impl Raw {
         if out.as_os_str().is_empty() || out.to_string_lossy().ends_with('/') {
             return Err(Error::Usage(format!("--out {:?} must name a file", out.display().to_string())));
         }
+        // The directory is checked before connecting, so it must be one directory.
+        if out.parent().is_some_and(|dir| dir.to_string_lossy().contains("{n}")) {
+            return Err(Error::Usage("--out: put {n} in the file name, not in the directory".into()));
+        }
         let instance = check_instance(&self.instance.or_else(|| env("ID_INSTANCE")).unwrap_or_default())?;
         let token = match &self.token_file {
             Some(path) => Token::new(
@@ -273,6 +277,7 @@ mod tests {
             &["--connect-timeout", "NaN"],
             &["--out"],
             &["-o", "dir/"],
+            &["-o", "qr-{n}/qr.png"],
             &["state", "state"],
             &["extra"],
             &["-x"],

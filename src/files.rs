@@ -76,6 +76,8 @@ fn temp_path(target: &Path, n: u64) -> PathBuf {
     static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     let pid = PID.get_or_init(std::process::id);
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // Short enough to stay a valid name however long the target's is.
+    let name: String = name.chars().take(64).collect();
     target.with_file_name(format!(".{name}.scanqr-{pid}-{n}.tmp"))
 }
 
@@ -132,6 +134,14 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn a_long_target_name_still_gets_a_valid_temporary_name() {
+        let dir = scratch("long");
+        let mut files = QrFiles::new(dir.join(format!("{}.png", "q".repeat(240))), true);
+        files.check_writable().unwrap();
+        files.write(1, b"png").unwrap();
     }
 
     #[test]
