@@ -25,15 +25,6 @@ pub enum Stream {
     Tls(Box<native_tls::TlsStream<Socket>>),
 }
 
-impl Stream {
-    pub fn tcp(&self) -> &TcpStream {
-        match self {
-            Stream::Plain(s) => &s.tcp,
-            Stream::Tls(s) => &s.get_ref().tcp,
-        }
-    }
-}
-
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
