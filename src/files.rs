@@ -49,7 +49,8 @@ impl QrFiles {
     pub fn write(&mut self, n: u64, png: &[u8]) -> Result<PathBuf, Error> {
         let target = self.path(n);
         write_atomic(&target, n, png).map_err(|source| Error::File { path: target.clone(), source })?;
-        if !self.written.contains(&target) {
+        // Paths are either all one (no {n}) or all new: the last one tells.
+        if self.written.last() != Some(&target) {
             self.written.push(target.clone());
         }
         Ok(target)
