@@ -1,47 +1,15 @@
-//! The command line: one loop, one match, one [`Config`] out.
+//! The command line: one loop, one match, one [`Config`] out. No I/O: the
+//! environment comes in as a function, and files are read by `app`.
 
-use crate::connect::Tls;
-use crate::report::Reporter;
-use crate::terminal::Style;
-use crate::url::{check_instance, Endpoint, Token};
-use crate::{instance, session, signal, Error};
+use crate::config::{Command, Config, HookCommands, Style, Terminal, Timing};
+use crate::secret::Token;
+use crate::url::{check_instance, Endpoint};
+use crate::Error;
 use std::ffi::OsString;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub const HELP: &str = include_str!("help.txt");
-
-/// Everything a run needs, validated.
-#[derive(Debug)]
-pub struct Config {
-    pub command: Command,
-    pub instance: String,
-    pub token: Token,
-    pub endpoint: Endpoint,
-    pub out: PathBuf,
-    pub keep: bool,
-    /// Draw QR codes in the terminal (`--terminal` resolved).
-    pub terminal: bool,
-    pub style: Style,
-    pub json: bool,
-    pub quiet: bool,
-    pub timeout: Duration,
-    pub connect_timeout: Duration,
-    pub ca_file: Option<PathBuf>,
-    pub on_qr: Option<String>,
-    pub on_done: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    /// The QR login session (no subcommand).
-    Session,
-    /// `scanqr state`: print stateInstance.
-    State,
-    /// `scanqr logout`.
-    Logout,
-}
 
 /// What the command line asked for.
 #[derive(Debug)]
@@ -49,62 +17,6 @@ pub enum Parsed {
     Run(Box<Config>),
     Help,
     Version,
-}
-
-/// The process entry point; returns the exit code.
-pub fn main() -> i32 {
-    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    let env = |k: &str| std::env::var(k).ok();
-    match parse(args, &env) {
-        Ok(Parsed::Help) => say(false, HELP),
-        Ok(Parsed::Version) => say(false, &format!("scanqr {}\n", env!("CARGO_PKG_VERSION"))),
-        Ok(Parsed::Run(cfg)) => {
-            let tls = match Tls::new(&cfg.endpoint, cfg.ca_file.as_deref()) {
-                Ok(tls) => tls,
-                Err(e) => return fail(&e, cfg.token.secret()),
-            };
-            signal::install();
-            keep_heap();
-            let mut rep = Reporter::new(cfg.json, cfg.quiet, cfg.terminal, cfg.token.secret());
-            match cfg.command {
-                Command::Session => session::run(&cfg, &tls, &mut rep),
-                Command::State => instance::state(&cfg, &tls, &mut rep),
-                Command::Logout => instance::logout(&cfg, &tls, &mut rep),
-            }
-        }
-        Err(e) => fail(&e, &env("API_TOKEN_INSTANCE").unwrap_or_default()),
-    }
-}
-
-/// Each QR frame allocates and frees the same few hundred KiB; by default
-/// glibc hands that back to the kernel and faults it in again every frame.
-fn keep_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only tunes the allocator; called before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 8 << 20);
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
-    }
-}
-
-/// Print without panicking on a closed pipe (`scanqr --help | head -1`).
-fn say(to_stderr: bool, text: &str) -> i32 {
-    use std::io::Write;
-    let _ = if to_stderr {
-        std::io::stderr().write_all(text.as_bytes())
-    } else {
-        std::io::stdout().write_all(text.as_bytes())
-    };
-    0
-}
-
-/// An error before any session: one line on stderr, and its exit code. Like
-/// every line scanqr prints, it never shows the token, whatever the user typed.
-fn fail(e: &Error, token: &str) -> i32 {
-    let line = format!("scanqr: {e}\n");
-    let token = token.trim();
-    say(true, &if token.len() >= 8 { line.replace(token, "***") } else { line });
-    e.exit_code()
 }
 
 /// Parse arguments, reading the environment through `env` (a flag wins over it).
@@ -127,7 +39,7 @@ pub fn parse(args: Vec<OsString>, env: &dyn Fn(&str) -> Option<String>) -> Resul
             }
         };
         match flag.as_str() {
-            "-h" | "--help" => return Ok(Parsed::Help),
+            "-h" | "--help" | "help" if o.command.is_none() || flag != "help" => return Ok(Parsed::Help),
             "-V" | "--version" => return Ok(Parsed::Version),
             "--instance" => o.instance = Some(value()?),
             "--token-file" => o.token_file = Some(value()?.into()),
@@ -135,22 +47,22 @@ pub fn parse(args: Vec<OsString>, env: &dyn Fn(&str) -> Option<String>) -> Resul
             "-o" | "--out" => o.out = Some(value()?.into()),
             "--keep" => o.keep = true,
             "--terminal" => o.terminal = Some(value()?),
+            "--compact" => o.compact = true,
             "--invert" => o.invert = true,
             "--json" => o.json = true,
             "-q" | "--quiet" => o.quiet = true,
             "--timeout" => o.timeout = Some(seconds("--timeout", &value()?)?),
             "--connect-timeout" => o.connect_timeout = Some(seconds("--connect-timeout", &value()?)?),
             "--ca-file" => o.ca_file = Some(value()?.into()),
-            "--on-qr" => o.on_qr = Some(value()?),
-            "--on-done" => o.on_done = Some(value()?),
-            "state" if o.command.is_none() => o.command = Some(Command::State),
-            "logout" if o.command.is_none() => o.command = Some(Command::Logout),
-            _ if inline.is_none() && !flag.starts_with('-') => {
-                return Err(Error::Usage(format!("unexpected argument {flag:?}")));
-            }
-            _ => return Err(Error::Usage(format!("unknown option {flag}"))),
+            "--proxy" => o.proxy = Some(value()?),
+            "--phone" => o.phone = Some(phone_digits(&value()?)?),
+            "--on-qr" => o.hooks.on_qr = Some(value()?),
+            "--on-code" => o.hooks.on_code = Some(value()?),
+            "--on-done" => o.hooks.on_done = Some(value()?),
+            word if o.command.is_none() && command(word).is_some() => o.command = command(word),
+            _ => return Err(unknown(&flag, inline.is_some())),
         }
-        if inline.is_some() && matches!(flag.as_str(), "--keep" | "--invert" | "--json" | "--quiet") {
+        if inline.is_some() && matches!(flag.as_str(), "--keep" | "--compact" | "--invert" | "--json" | "--quiet") {
             return Err(Error::Usage(format!("{flag} takes no value")));
         }
     }
@@ -171,8 +83,10 @@ struct Raw {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     ca_file: Option<PathBuf>,
-    on_qr: Option<String>,
-    on_done: Option<String>,
+    proxy: Option<String>,
+    phone: Option<String>,
+    hooks: HookCommands,
+    compact: bool,
     command: Option<Command>,
 }
 
@@ -182,53 +96,101 @@ impl Raw {
         let api_url = self.api_url.or_else(|| env("API_URL").filter(|u| !u.trim().is_empty()));
         let endpoint = Endpoint::parse(api_url.as_deref().unwrap_or("https://api.green-api.com"))?;
         let terminal = match self.terminal.as_deref().unwrap_or("auto") {
-            "auto" => std::io::stdout().is_terminal() && !self.json && !self.quiet,
-            "always" => true,
-            "never" => false,
+            "auto" => Terminal::Auto,
+            "always" => Terminal::Always,
+            "never" => Terminal::Never,
             other => return Err(Error::Usage(format!("--terminal takes auto, always or never, not {other:?}"))),
         };
         let out = self.out.unwrap_or_else(|| PathBuf::from("qr.png"));
         if out.as_os_str().is_empty() || out.to_string_lossy().ends_with('/') {
-            return Err(Error::Usage(format!("--out {:?} must name a file", out.display().to_string())));
+            return Err(Error::Usage(format!(
+                "--out {:?} must name a file, like {:?}",
+                out.display().to_string(),
+                out.join("qr.png").display().to_string()
+            )));
         }
         // The directory is checked before connecting, so it must be one directory.
         if out.parent().is_some_and(|dir| dir.to_string_lossy().contains("{n}")) {
             return Err(Error::Usage("--out: put {n} in the file name, not in the directory".into()));
         }
         let instance = check_instance(&self.instance.or_else(|| env("ID_INSTANCE")).unwrap_or_default())?;
+        // The file is read by `app`; an empty or malformed token in the environment is found here.
         let token = match &self.token_file {
-            Some(path) => Token::new(
-                &std::fs::read_to_string(path)
-                    .map_err(|e| Error::Config(format!("cannot read --token-file {}: {e}", path.display())))?,
-            )?,
+            Some(_) => Token::default(),
             None => Token::new(&env("API_TOKEN_INSTANCE").unwrap_or_default())?,
         };
-        let color = env("NO_COLOR").is_none();
+        let default_timeout = if self.phone.is_some() { 180 } else { 120 };
         Ok(Config {
-            command: self.command.unwrap_or(Command::Session),
+            command: self.command.unwrap_or(Command::Login),
             instance,
             token,
+            token_file: self.token_file,
             endpoint,
             out,
             keep: self.keep,
             terminal,
-            style: Style { color, invert: self.invert },
+            compact: self.compact,
+            style: Style { color: env("NO_COLOR").is_none(), invert: self.invert },
             json: self.json,
             quiet: self.quiet,
-            timeout: self.timeout.unwrap_or(Duration::from_secs(120)),
+            timeout: self.timeout.unwrap_or(Duration::from_secs(default_timeout)),
             connect_timeout: self.connect_timeout.unwrap_or(Duration::from_secs(10)),
             ca_file: self.ca_file,
-            on_qr: self.on_qr,
-            on_done: self.on_done,
+            proxy: self.proxy,
+            phone: self.phone,
+            hooks: self.hooks,
+            timing: Timing::STANDARD,
         })
     }
+}
+
+fn command(word: &str) -> Option<Command> {
+    match word {
+        "ensure" => Some(Command::Ensure),
+        "state" => Some(Command::State),
+        "logout" => Some(Command::Logout),
+        "reboot" => Some(Command::Reboot),
+        _ => None,
+    }
+}
+
+/// The error for an argument nothing matched, pointing at what was meant.
+fn unknown(arg: &str, has_value: bool) -> Error {
+    Error::Usage(match arg {
+        "--token" | "-t" => "there is no --token on purpose: a token on the command line is visible to every user \
+             in `ps`; put it in API_TOKEN_INSTANCE, or in a file named by --token-file"
+            .into(),
+        "-help" | "-h=" | "--h" => format!("unknown option {arg}; did you mean --help?"),
+        _ if has_value || arg.starts_with('-') => format!("unknown option {arg}"),
+        _ if command(arg).is_some() || arg == "help" => format!("{arg:?} given twice, or after another command"),
+        _ => format!("unexpected argument {arg:?}; the commands are ensure, state, logout, reboot and help"),
+    })
+}
+
+/// `--phone`: the digits of an international number. `+`, spaces, dashes,
+/// dots and parentheses are dropped; a leading `00` is refused, since
+/// GREEN-API wants the country code itself.
+pub fn phone_digits(raw: &str) -> Result<String, Error> {
+    let kept: String = raw.chars().filter(|c| !matches!(c, '+' | ' ' | '-' | '.' | '(' | ')')).collect();
+    let why = if !kept.chars().all(|c| c.is_ascii_digit()) {
+        "has characters other than digits, +, spaces, dashes and parentheses"
+    } else if kept.starts_with("00") {
+        "starts with 00: give the country code without it, like +7 900 123-45-67"
+    } else if !(8..=15).contains(&kept.len()) {
+        "must have 8 to 15 digits: the country code and the number, like +7 900 123-45-67"
+    } else {
+        return Ok(kept);
+    };
+    Err(Error::Usage(format!("--phone {raw:?} {why}")))
 }
 
 /// A positive number of seconds, fractions allowed, at most a day.
 fn seconds(flag: &str, text: &str) -> Result<Duration, Error> {
     match text.trim().parse::<f64>() {
         Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(Duration::from_secs_f64(s)),
-        _ => Err(Error::Usage(format!("{flag} takes a number of seconds between 0 and 86400, not {text:?}"))),
+        _ => Err(Error::Usage(format!(
+            "{flag} takes a number of seconds greater than 0 and at most 86400 (fractions allowed), not {text:?}"
+        ))),
     }
 }
 
@@ -250,10 +212,14 @@ mod tests {
     #[test]
     fn defaults_and_environment() {
         let cfg = run(&[], &CREDS).unwrap();
-        assert_eq!((cfg.command, cfg.instance.as_str(), cfg.out.to_str()), (Command::Session, "1101", Some("qr.png")));
+        assert_eq!((cfg.command, cfg.instance.as_str(), cfg.out.to_str()), (Command::Login, "1101", Some("qr.png")));
         assert_eq!((cfg.timeout, cfg.connect_timeout), (Duration::from_secs(120), Duration::from_secs(10)));
-        assert_eq!(cfg.endpoint.host, "api.green-api.com");
-        assert!(cfg.style.color && !cfg.keep && !cfg.json);
+        assert_eq!(
+            (cfg.endpoint.host.as_str(), cfg.terminal, cfg.timing),
+            ("api.green-api.com", Terminal::Auto, Timing::STANDARD)
+        );
+        assert!(cfg.style.color && !cfg.keep && !cfg.json && !cfg.compact);
+        assert_eq!(cfg.token.reveal(), "abc123");
     }
 
     #[test]
@@ -264,14 +230,39 @@ mod tests {
             .unwrap();
         assert_eq!((cfg.instance.as_str(), cfg.endpoint.port, cfg.timeout), ("22", 9, Duration::from_millis(1500)));
         assert!(!cfg.style.color, "NO_COLOR set, even empty");
-        assert_eq!(run(&["state"], &CREDS).unwrap().command, Command::State);
-        assert_eq!(run(&["logout", "--json"], &CREDS).unwrap().command, Command::Logout);
+        for (word, command) in [
+            ("state", Command::State),
+            ("logout", Command::Logout),
+            ("ensure", Command::Ensure),
+            ("reboot", Command::Reboot),
+        ] {
+            assert_eq!(run(&[word, "--json"], &CREDS).unwrap().command, command);
+        }
+    }
+
+    #[test]
+    fn the_token_file_is_left_to_the_wiring() {
+        let cfg = run(&["--token-file", "/nonexistent/token"], &[("ID_INSTANCE", "1")]).unwrap();
+        assert_eq!(cfg.token_file.as_deref(), Some(std::path::Path::new("/nonexistent/token")));
+        assert_eq!(cfg.token.reveal(), "");
+    }
+
+    #[test]
+    fn phone_numbers_keep_their_digits() {
+        let cfg = run(&["--phone", "+7 (900) 123-45-67"], &CREDS).unwrap();
+        assert_eq!((cfg.phone.as_deref(), cfg.timeout), (Some("79001234567"), Duration::from_secs(180)));
+        assert_eq!(run(&["--phone=79001234567", "--timeout", "30"], &CREDS).unwrap().timeout, Duration::from_secs(30));
+        for bad in ["0079001234567", "1234567", "1234567890123456", "+7 900 CALL-ME", ""] {
+            assert!(matches!(phone_digits(bad), Err(Error::Usage(_))), "{bad:?}");
+        }
+        assert_eq!(phone_digits("12345678").ok().as_deref(), Some("12345678"));
     }
 
     #[test]
     fn usage_errors() {
         for args in [
             &["--keep=yes"][..],
+            &["--compact=1"],
             &["--timeout", "0"],
             &["--timeout", "-3"],
             &["--connect-timeout", "NaN"],
@@ -279,11 +270,42 @@ mod tests {
             &["-o", "dir/"],
             &["-o", "qr-{n}/qr.png"],
             &["state", "state"],
+            &["state", "ensure"],
             &["extra"],
             &["-x"],
+            &["--token", "abc"],
+            &["-help"],
+            &["--terminal", "sometimes"],
+            &["--phone", "00123456789"],
         ] {
-            assert_eq!(run(args, &CREDS).map(|_| ()).map_err(|e| e.exit_code()), Err(64), "{args:?}");
+            assert!(matches!(run(args, &CREDS), Err(Error::Usage(_))), "{args:?}");
         }
-        assert!(matches!(parse(vec!["--help".into()], &|_| None), Ok(Parsed::Help)));
+    }
+
+    #[test]
+    fn errors_point_at_the_fix() {
+        let msg = |args: &[&str]| run(args, &CREDS).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            msg(&["--token", "x"]).contains("API_TOKEN_INSTANCE") && msg(&["--token", "x"]).contains("--token-file")
+        );
+        assert!(msg(&["-help"]).contains("--help"));
+        assert!(msg(&["--timeout", "0"]).contains("greater than 0"));
+        assert!(msg(&["-o", "dir/"]).contains("dir/qr.png"));
+    }
+
+    #[test]
+    fn help_in_every_spelling() {
+        for args in [&["--help"][..], &["-h"], &["help"], &["--json", "help"]] {
+            let parsed = parse(args.iter().map(OsString::from).collect(), &|_| None);
+            assert!(matches!(parsed, Ok(Parsed::Help)), "{args:?}");
+        }
+        assert!(matches!(parse(vec!["-V".into()], &|_| None), Ok(Parsed::Version)));
+    }
+
+    #[test]
+    fn credentials_errors_are_configuration() {
+        assert!(matches!(run(&["--instance", "12a"], &CREDS), Err(Error::Config(_))));
+        assert!(matches!(run(&[], &[("ID_INSTANCE", "1")]), Err(Error::Config(_))));
+        assert!(matches!(run(&[], &[("API_TOKEN_INSTANCE", "abc")]), Err(Error::Config(_))));
     }
 }

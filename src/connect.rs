@@ -4,7 +4,8 @@
 //! handshake is a timeout we report, not a panic, and so no library error
 //! ever carries the URL (which holds the token).
 
-use crate::url::{Endpoint, Token};
+use crate::secret::Token;
+use crate::url::Endpoint;
 use crate::{signal, Error};
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -100,16 +101,17 @@ impl Write for Socket {
     }
 }
 
-/// What a connection needs besides the endpoint.
-pub struct Tls {
-    connector: Option<native_tls::TlsConnector>,
+/// How to reach the endpoint: what a connection needs besides its address.
+pub struct Dialer {
+    /// `None` for `http://`/`ws://` endpoints.
+    tls: Option<native_tls::TlsConnector>,
 }
 
-impl Tls {
+impl Dialer {
     /// Load the trust store once, and only when the endpoint needs TLS.
-    pub fn new(endpoint: &Endpoint, ca_file: Option<&std::path::Path>) -> Result<Tls, Error> {
+    pub fn new(endpoint: &Endpoint, ca_file: Option<&std::path::Path>) -> Result<Dialer, Error> {
         if !endpoint.tls {
-            return Ok(Tls { connector: None });
+            return Ok(Dialer { tls: None });
         }
         let mut builder = native_tls::TlsConnector::builder();
         if let Some(path) = ca_file {
@@ -120,7 +122,7 @@ impl Tls {
             builder.add_root_certificate(cert);
         }
         let connector = builder.build().map_err(|e| Error::Protocol(format!("cannot set up TLS: {e}")))?;
-        Ok(Tls { connector: Some(connector) })
+        Ok(Dialer { tls: Some(connector) })
     }
 }
 
@@ -145,7 +147,7 @@ fn interrupted() -> Result<(), Error> {
 /// Resolve the host and try each address until one connects.
 pub fn tcp(ep: &Endpoint, deadline: Instant) -> Result<TcpStream, Error> {
     let (host, port) = (ep.host.clone(), ep.port);
-    let resolved = aside(deadline, move || (host.as_str(), port).to_socket_addrs().map(Vec::from_iter))?;
+    let resolved = off_thread(deadline, move || (host.as_str(), port).to_socket_addrs().map(Vec::from_iter))?;
     let addrs = match resolved {
         Some(Ok(addrs)) => addrs,
         Some(Err(e)) => {
@@ -158,7 +160,7 @@ pub fn tcp(ep: &Endpoint, deadline: Instant) -> Result<TcpStream, Error> {
         let Some(left) = remaining(deadline) else {
             break;
         };
-        match aside(deadline, move || TcpStream::connect_timeout(&addr, left))? {
+        match off_thread(deadline, move || TcpStream::connect_timeout(&addr, left))? {
             Some(Ok(s)) => {
                 let _ = s.set_nodelay(true);
                 return Ok(s);
@@ -179,7 +181,10 @@ pub fn tcp(ep: &Endpoint, deadline: Instant) -> Result<TcpStream, Error> {
 /// wait for it a tick at a time. `None`: the deadline came first. On the
 /// deadline or a signal the thread is left to finish alone; it holds nothing
 /// but its own result.
-fn aside<T: Send + 'static>(deadline: Instant, call: impl FnOnce() -> T + Send + 'static) -> Result<Option<T>, Error> {
+fn off_thread<T: Send + 'static>(
+    deadline: Instant,
+    call: impl FnOnce() -> T + Send + 'static,
+) -> Result<Option<T>, Error> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .spawn(move || {
@@ -200,12 +205,12 @@ fn aside<T: Send + 'static>(deadline: Instant, call: impl FnOnce() -> T + Send +
 }
 
 /// TCP, then TLS when the endpoint wants it. Reads and writes tick every [`TICK`].
-pub fn transport(ep: &Endpoint, tls: &Tls, deadline: Instant) -> Result<Stream, Error> {
+pub fn transport(ep: &Endpoint, dialer: &Dialer, deadline: Instant) -> Result<Stream, Error> {
     let tcp = tcp(ep, deadline)?;
     tcp.set_read_timeout(Some(TICK)).map_err(|e| Error::Network(format!("socket setup failed: {e}")))?;
     tcp.set_write_timeout(Some(TICK)).map_err(|e| Error::Network(format!("socket setup failed: {e}")))?;
     let sock = Socket::new(tcp);
-    let Some(connector) = &tls.connector else { return Ok(Stream::Plain(sock)) };
+    let Some(connector) = &dialer.tls else { return Ok(Stream::Plain(sock)) };
     let mut step = connector.connect(&ep.host, sock);
     loop {
         match step {
@@ -293,11 +298,11 @@ fn status_error(resp: &Response, host: &str) -> Error {
 /// Open the websocket: TCP, TLS, upgrade, all within `deadline`.
 pub fn open(
     ep: &Endpoint,
-    tls: &Tls,
+    dialer: &Dialer,
     instance: &str,
     token: &Token,
     deadline: Instant,
 ) -> Result<WebSocket<Stream>, Error> {
-    let stream = transport(ep, tls, deadline)?;
+    let stream = transport(ep, dialer, deadline)?;
     upgrade(stream, &ep.ws_url(instance, token), &ep.host, deadline)
 }

@@ -1,5 +1,5 @@
-//! The one error type. Each variant knows its exit code and, for failures
-//! during a session, the `kind` reported in the `failed` event.
+//! The one error type. Each variant carries what the user needs to fix it;
+//! `outcome.rs` decides its exit code.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -9,33 +9,23 @@ use std::path::PathBuf;
 pub enum Error {
     /// A bad command line: unknown flag, bad value, unsupported URL scheme.
     Usage(String),
-    /// Missing or empty credentials, unreadable token file.
+    /// Missing or malformed credentials, unreadable token or CA file.
     Config(String),
     /// The QR file (or its directory) could not be written.
     File { path: PathBuf, source: std::io::Error },
     /// DNS, refused, reset, timed out, lost and not regained.
     Network(String),
-    /// TLS or certificate failure, an unexpected upgrade answer, a broken frame stream.
+    /// TLS or certificate failure, an unexpected answer, a broken frame stream.
     Protocol(String),
-    /// The upgrade was answered 401 or 403.
+    /// GREEN-API answered 401 or 403.
     Rejected(u16),
+    /// A proxy refused its credentials (407, or SOCKS5 authentication); names the proxy.
+    ProxyRejected(String),
     /// SIGINT or SIGTERM.
     Interrupted(i32),
 }
 
 impl Error {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Usage(_) => 64,
-            Error::Config(_) => 78,
-            Error::File { .. } => 73,
-            Error::Network(_) => 75,
-            Error::Protocol(_) => 76,
-            Error::Rejected(_) => 77,
-            Error::Interrupted(sig) => 128 + sig,
-        }
-    }
-
     /// The `kind` field of a `failed` event.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -43,7 +33,7 @@ impl Error {
             Error::File { .. } => "io",
             Error::Network(_) => "network",
             Error::Protocol(_) => "protocol",
-            Error::Rejected(_) => "rejected",
+            Error::Rejected(_) | Error::ProxyRejected(_) => "rejected",
             Error::Interrupted(_) => "interrupted",
         }
     }
@@ -58,7 +48,15 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Usage(m) => write!(f, "{m} (see scanqr --help)"),
-            Error::Config(m) | Error::Network(m) | Error::Protocol(m) => f.write_str(m),
+            Error::Config(m) | Error::Network(m) | Error::Protocol(m) | Error::ProxyRejected(m) => f.write_str(m),
+            Error::File { path, source } if source.kind() == std::io::ErrorKind::IsADirectory || path.is_dir() => {
+                write!(
+                    f,
+                    "cannot write the QR file {}: it is a directory; give a file name inside it, like --out {}",
+                    path.display(),
+                    path.join("qr.png").display()
+                )
+            }
             Error::File { path, source } => write!(
                 f,
                 "cannot write the QR file {}: {source}; check that the directory exists and is writable, or choose another with --out",
@@ -68,10 +66,7 @@ impl fmt::Display for Error {
                 f,
                 "GREEN-API rejected the credentials (HTTP {status}): check the instance id and the token in the GREEN-API console"
             ),
-            Error::Interrupted(sig) => {
-                let name = if *sig == libc::SIGINT { "SIGINT" } else { "SIGTERM" };
-                write!(f, "interrupted by {name}")
-            }
+            Error::Interrupted(sig) => write!(f, "interrupted by {}", crate::signal::name(*sig)),
         }
     }
 }

@@ -1,22 +1,20 @@
-//! `--on-qr` and `--on-done`: shell commands run for each QR and at the end.
+//! `--on-qr`, `--on-code` and `--on-done`: shell commands run for each QR
+//! code, for a pairing code, and at the end.
 //!
 //! Invariant: hooks never see the token (API_TOKEN_INSTANCE is removed from
 //! their environment), never block the session loop, and none outlives the
-//! process: each runs in its own process group, killed at 30 s or at the end.
+//! process: each runs in its own process group, killed at the hook limit
+//! (30 s) or at the end.
 
+use crate::config::{HookCommands, Timing};
+use crate::outcome::Outcome;
 use crate::report::Reporter;
+use crate::Error;
 use std::os::fd::AsFd;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// A hook running longer than this is killed and reported.
-pub const HOOK_LIMIT: Duration = Duration::from_secs(30);
-/// At the end of a session, `--on-qr` hooks still running get this long.
-pub const DRAIN: Duration = Duration::from_secs(5);
-/// After SIGINT/SIGTERM, `--on-done` gets this long: whoever stops us is waiting.
-pub const INTERRUPTED_LIMIT: Duration = Duration::from_secs(5);
 
 #[derive(Debug)]
 struct Running {
@@ -25,38 +23,65 @@ struct Running {
     started: Instant,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Hooks {
-    on_qr: Option<String>,
-    on_done: Option<String>,
+    commands: HookCommands,
     instance: String,
+    timing: Timing,
     running: Vec<Running>,
 }
 
 impl Hooks {
-    pub fn new(on_qr: Option<String>, on_done: Option<String>, instance: &str) -> Hooks {
-        Hooks { on_qr, on_done, instance: instance.to_string(), running: Vec::new() }
+    pub fn new(commands: HookCommands, instance: &str, timing: Timing) -> Hooks {
+        Hooks { commands, instance: instance.to_string(), timing, running: Vec::new() }
     }
 
     /// Start `--on-qr` for QR `n` without waiting for it.
     pub fn qr(&mut self, n: u64, path: &Path, rep: &mut Reporter) {
-        let Some(cmd) = &self.on_qr else { return };
+        let Some(cmd) = &self.commands.on_qr else { return };
         let mut command = self.command(cmd);
         command.env("SCANQR_FILE", path).env("SCANQR_N", n.to_string());
-        let what = format!("--on-qr hook for QR {n}");
+        self.start(command, format!("--on-qr hook for QR {n}"), rep);
+    }
+
+    /// Start `--on-code` for a pairing code without waiting for it.
+    pub fn code(&mut self, code: &str, rep: &mut Reporter) {
+        let Some(cmd) = &self.commands.on_code else { return };
+        let mut command = self.command(cmd);
+        command.env("SCANQR_CODE", code);
+        self.start(command, "--on-code hook".into(), rep);
+    }
+
+    fn start(&mut self, mut command: Command, what: String, rep: &mut Reporter) {
         match command.spawn() {
             Ok(child) => self.running.push(Running { child, what, started: Instant::now() }),
             Err(e) => rep.warning(&format!("{what} could not start: {e}")),
         }
     }
 
-    /// Reap finished hooks and kill those over [`HOOK_LIMIT`], with a warning for each failure.
+    /// Reap finished hooks and kill those over the hook limit, with a warning for each failure.
     pub fn poll(&mut self, rep: &mut Reporter) {
-        self.running.retain_mut(|r| !reap(r, HOOK_LIMIT, rep));
+        let limit = self.timing.hook_limit;
+        self.running.retain_mut(|r| !reap(r, limit, rep));
+    }
+
+    /// The end of a run: hooks copying a QR file get their chance before the
+    /// files go (none after a signal: whoever stopped us is waiting), then
+    /// `cleanup` runs, then `--on-done` to its end.
+    pub fn finish(&mut self, outcome: &Outcome, cleanup: impl FnOnce(), rep: &mut Reporter) {
+        let interrupted = matches!(outcome, Outcome::Failed(Error::Interrupted(_)));
+        let (grace, limit) = if interrupted {
+            (Duration::ZERO, self.timing.done_after_signal)
+        } else {
+            (self.timing.hook_drain, self.timing.hook_limit)
+        };
+        self.drain(grace, rep);
+        cleanup();
+        self.done(outcome.event(), outcome.exit_code(), limit, rep);
     }
 
     /// Wait up to `grace` for running hooks, then kill the rest.
-    pub fn drain(&mut self, grace: Duration, rep: &mut Reporter) {
+    fn drain(&mut self, grace: Duration, rep: &mut Reporter) {
         let until = Instant::now() + grace;
         while !self.running.is_empty() && Instant::now() < until {
             self.poll(rep);
@@ -69,8 +94,8 @@ impl Hooks {
     }
 
     /// Run `--on-done` to its end, killed after `limit`.
-    pub fn done(&mut self, outcome: &str, exit_code: i32, limit: Duration, rep: &mut Reporter) {
-        let Some(cmd) = &self.on_done else { return };
+    fn done(&mut self, outcome: &str, exit_code: i32, limit: Duration, rep: &mut Reporter) {
+        let Some(cmd) = &self.commands.on_done else { return };
         let mut command = self.command(cmd);
         command.env("SCANQR_OUTCOME", outcome).env("SCANQR_EXIT", exit_code.to_string());
         let what = "--on-done hook".to_string();
@@ -124,9 +149,6 @@ fn reap(r: &mut Running, limit: Duration, rep: &mut Reporter) -> bool {
 
 /// Kill the hook's whole process group, so `sh -c "a; b"` leaves nothing behind.
 fn kill(child: &mut Child) {
-    if let Ok(pid) = i32::try_from(child.id()) {
-        // SAFETY: kill(2) with a negative pid signals the group we created for this child.
-        unsafe { libc::kill(-pid, libc::SIGKILL) };
-    }
+    crate::sys::kill_group(child.id());
     let _ = child.wait();
 }

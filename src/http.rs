@@ -1,7 +1,7 @@
 //! A minimal HTTP/1.1 GET for `scanqr state` and `scanqr logout`, over the
 //! same TCP/TLS code as the websocket. Response parsing is pure.
 
-use crate::connect::{self, Tls};
+use crate::connect::{self, Dialer};
 use crate::url::Endpoint;
 use crate::{signal, Error};
 use std::io::{Read, Write};
@@ -31,8 +31,14 @@ pub enum Parse {
 }
 
 /// GET `path` (secret: it holds the token) and return the response.
-pub fn get(ep: &Endpoint, tls: &Tls, path: &str, connect_by: Instant, deadline: Instant) -> Result<Response, Error> {
-    let mut stream = connect::transport(ep, tls, connect_by.min(deadline))?;
+pub fn get(
+    ep: &Endpoint,
+    dialer: &Dialer,
+    path: &str,
+    connect_by: Instant,
+    deadline: Instant,
+) -> Result<Response, Error> {
+    let mut stream = connect::transport(ep, dialer, connect_by.min(deadline))?;
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: scanqr/{}\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
         ep.host_header(),

@@ -1,8 +1,11 @@
-//! scanqr: log a GREEN-API WhatsApp instance in by QR code.
+//! scanqr: log a GREEN-API WhatsApp instance in by QR code or pairing code.
 //!
-//! `main.rs` only calls [`run`]; see ARCHITECTURE.md for the map.
+//! `main.rs` only calls [`app::main`]; see ARCHITECTURE.md for the map.
+#![deny(unsafe_code)]
 
+pub mod app;
 pub mod cli;
+pub mod config;
 pub mod connect;
 pub mod error;
 pub mod files;
@@ -11,10 +14,13 @@ pub mod http;
 pub mod image;
 pub mod instance;
 pub mod message;
+pub mod outcome;
 pub mod qr;
 pub mod report;
+pub mod secret;
 pub mod session;
 pub mod signal;
+pub mod sys;
 pub mod terminal;
 pub mod url;
 

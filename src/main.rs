@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(scanqr::cli::main());
+    std::process::exit(scanqr::app::main());
 }

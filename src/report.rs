@@ -1,49 +1,17 @@
 //! Events to lines: human status lines or JSON objects, one per event.
 //!
-//! Invariant: every byte printed passes through [`Reporter::line`], which
-//! replaces the token with `***` whatever code built the text.
+//! Invariant: once a run has a Reporter, every byte it prints passes through
+//! [`Reporter::write`], which masks every secret (`secret::Secrets::mask`)
+//! whatever code built the text. Before that, `app` masks its one line the
+//! same way.
 
-use crate::signal;
-use crate::Error;
-use serde_json::{Map, Value};
+use crate::outcome::{self, Outcome};
+use crate::secret::Secrets;
+use crate::{signal, sys};
+use serde_json::Value;
 use std::io::{IsTerminal, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
-
-/// What ended a session.
-#[derive(Debug)]
-pub enum Outcome {
-    Authorized(Map<String, Value>),
-    AlreadyAuthorized(String),
-    /// `true`: the server said so; `false`: `--timeout` ran out.
-    Timeout {
-        server: bool,
-    },
-    ApiError(String),
-    Failed(Error),
-}
-
-impl Outcome {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Outcome::Authorized(_) | Outcome::AlreadyAuthorized(_) => 0,
-            Outcome::Timeout { .. } => 1,
-            Outcome::ApiError(_) => 69,
-            Outcome::Failed(e) => e.exit_code(),
-        }
-    }
-
-    /// The event name, also given to `--on-done` as SCANQR_OUTCOME.
-    pub fn event(&self) -> &'static str {
-        match self {
-            Outcome::Authorized(_) => "authorized",
-            Outcome::AlreadyAuthorized(_) => "already_authorized",
-            Outcome::Timeout { .. } => "timeout",
-            Outcome::ApiError(_) => "api_error",
-            Outcome::Failed(_) => "failed",
-        }
-    }
-}
 
 /// Where a QR drawing goes and what is on screen from the last one.
 #[derive(Debug)]
@@ -61,10 +29,58 @@ struct Drawing {
 pub struct Reporter {
     json: bool,
     quiet: bool,
-    secret: String,
+    secrets: Secrets,
     drawing: Option<Drawing>,
     stdout: Out,
     stderr: Out,
+}
+
+/// How events are printed.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportOptions {
+    /// JSON lines instead of human lines.
+    pub json: bool,
+    /// Only problems (and, in JSON, the outcome's problems).
+    pub quiet: bool,
+    /// Draw QR codes in the terminal (`--terminal` resolved by the caller).
+    pub draw: bool,
+}
+
+/// Where output goes: the process's stdout and stderr, or files a test reads.
+#[derive(Debug)]
+pub struct Streams {
+    pub stdout: std::fs::File,
+    pub stderr: std::fs::File,
+}
+
+impl Streams {
+    /// Duplicates of descriptors 1 and 2: std's own stdout retries a write
+    /// interrupted by a signal forever, so a reader that stopped reading
+    /// would keep SIGTERM from us. `/dev/null` stands in for a closed one.
+    pub fn standard() -> Streams {
+        let dup = |fd: std::os::fd::BorrowedFd<'_>| {
+            fd.try_clone_to_owned()
+                .map(std::fs::File::from)
+                .or_else(|_| std::fs::OpenOptions::new().write(true).open("/dev/null"))
+        };
+        match (dup(std::io::stdout().as_fd()), dup(std::io::stderr().as_fd())) {
+            (Ok(stdout), Ok(stderr)) => Streams { stdout, stderr },
+            // No descriptors left at all: nothing can be printed anyway.
+            _ => Streams::closed(),
+        }
+    }
+
+    fn closed() -> Streams {
+        let null = || std::fs::File::open("/dev/null");
+        match (null(), null()) {
+            (Ok(stdout), Ok(stderr)) => Streams { stdout, stderr },
+            _ => std::process::exit(outcome::CANT_CREATE),
+        }
+    }
+
+    pub fn stdout_is_terminal(&self) -> bool {
+        self.stdout.is_terminal()
+    }
 }
 
 /// One output stream, written a line at a time through a duplicate of its
@@ -78,8 +94,8 @@ struct Out {
 }
 
 impl Out {
-    fn new(fd: std::os::fd::BorrowedFd<'_>) -> Out {
-        Out { tty: fd.is_terminal(), file: fd.try_clone_to_owned().ok().map(std::fs::File::from) }
+    fn new(file: std::fs::File) -> Out {
+        Out { tty: file.is_terminal(), file: Some(file) }
     }
 
     /// Write all of `bytes`, unless the stream is closed, or a signal is
@@ -88,7 +104,7 @@ impl Out {
         let Some(file) = &mut self.file else { return };
         let mut rest = bytes;
         while !rest.is_empty() {
-            if signal::pending().is_some() && !writable_soon(file) {
+            if signal::pending().is_some() && !sys::writable_within(file.as_fd(), 200) {
                 break;
             }
             match file.write(rest) {
@@ -103,25 +119,16 @@ impl Out {
     }
 }
 
-fn writable_soon(file: &std::fs::File) -> bool {
-    use std::os::fd::AsRawFd;
-    let mut fd = libc::pollfd { fd: file.as_raw_fd(), events: libc::POLLOUT, revents: 0 };
-    // SAFETY: one valid pollfd, owned by this frame, for the duration of the call.
-    unsafe { libc::poll(&mut fd, 1, 200) > 0 }
-}
-
 impl Reporter {
-    /// `draw`: draw QR codes in the terminal (the caller resolved `--terminal`).
-    pub fn new(json: bool, quiet: bool, draw: bool, secret: &str) -> Reporter {
-        let stdout = Out::new(std::io::stdout().as_fd());
-        let stderr = Out::new(std::io::stderr().as_fd());
-        let drawing = draw.then_some(Drawing {
-            to_stderr: json,
-            in_place: if json { stderr.tty } else { stdout.tty },
+    pub fn new(opts: ReportOptions, secrets: Secrets, streams: Streams) -> Reporter {
+        let (stdout, stderr) = (Out::new(streams.stdout), Out::new(streams.stderr));
+        let drawing = opts.draw.then_some(Drawing {
+            to_stderr: opts.json,
+            in_place: if opts.json { stderr.tty } else { stdout.tty },
             block: 0,
             since: 0,
         });
-        Reporter { json, quiet, secret: secret.to_string(), drawing, stdout, stderr }
+        Reporter { json: opts.json, quiet: opts.quiet, secrets, drawing, stdout, stderr }
     }
 
     pub fn connecting(&mut self, url: &str, attempt: u32) {
@@ -170,7 +177,7 @@ impl Reporter {
         self.event("reconnecting", &[("reason", reason.into()), ("delay_s", delay_s.into())], &human, false);
     }
 
-    /// The last line of a session; returns the exit code.
+    /// The last line of a run; returns the exit code.
     pub fn outcome(&mut self, o: &Outcome) -> i32 {
         let code = o.exit_code();
         let (mut fields, human): (Vec<(&str, Value)>, String) = match o {
@@ -182,7 +189,10 @@ impl Reporter {
                     format!("authorized: logged in as {who}{name}"),
                 )
             }
-            Outcome::AlreadyAuthorized(m) => (vec![("message", m.as_str().into())], format!("already authorized: {m}")),
+            Outcome::AlreadyAuthorized(m) => (
+                vec![("message", m.as_str().into())],
+                "already authorized: the instance is logged in; nothing to scan".into(),
+            ),
             Outcome::Timeout { server } => {
                 let (source, why) = if *server {
                     ("server", "GREEN-API closed the scan window before the QR code was scanned")
@@ -195,6 +205,25 @@ impl Reporter {
             Outcome::Failed(e) => (
                 vec![("kind", e.kind().into()), ("message", e.to_string().into())],
                 format!("failed ({}): {e}", e.kind()),
+            ),
+            Outcome::State(state) => {
+                (vec![("state", state.as_str().into())], format!("state: {state}{}", outcome::state_hint(state)))
+            }
+            Outcome::LoggedOut(done) => (
+                vec![("logged_out", (*done).into())],
+                if *done {
+                    "logout: the instance is logged out; run scanqr to log it in again".into()
+                } else {
+                    "logout: GREEN-API did not log the instance out; see the instance in the GREEN-API console".into()
+                },
+            ),
+            Outcome::Rebooted(done) => (
+                vec![("rebooted", (*done).into())],
+                if *done {
+                    "reboot: GREEN-API is rebooting the instance; check it with scanqr state in a minute".into()
+                } else {
+                    "reboot: GREEN-API did not reboot the instance; see the instance in the GREEN-API console".into()
+                },
             ),
         };
         fields.push(("exit_code", code.into()));
@@ -234,7 +263,7 @@ impl Reporter {
 
     /// The one place output is written. A closed pipe is ignored, never a panic.
     fn write(&mut self, to_stderr: bool, text: &str) {
-        let text = if self.secret.is_empty() { text.to_string() } else { text.replace(&self.secret, "***") };
+        let text = self.secrets.mask(text);
         let out = if to_stderr { &mut self.stderr } else { &mut self.stdout };
         out.write(text.as_bytes());
         if let Some(d) = &mut self.drawing {

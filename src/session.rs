@@ -1,22 +1,18 @@
 //! The QR login session: one blocking loop over one websocket, reconnecting
-//! with backoff until an outcome or the deadline.
+//! with backoff until an outcome or the deadline. Also `scanqr ensure`,
+//! which runs it only when the instance needs it.
 
-use crate::cli::Config;
-use crate::connect::{self, Stream, Tls, TICK};
+use crate::config::{Config, FIRST_RETRIES};
+use crate::connect::{self, Dialer, Stream, TICK};
 use crate::files::QrFiles;
-use crate::hooks::{Hooks, DRAIN, HOOK_LIMIT, INTERRUPTED_LIMIT};
+use crate::hooks::Hooks;
 use crate::message::{self, Message};
-use crate::report::{Outcome, Reporter};
-use crate::{image, qr, signal, terminal, Error};
+use crate::outcome::Outcome;
+use crate::report::Reporter;
+use crate::{image, instance, qr, signal, terminal, Error};
+use serde_json::Value;
 use std::time::{Duration, Instant};
 use tungstenite::WebSocket;
-
-/// Silence after which the client pings, and after which the connection is lost.
-const PING_AFTER: Duration = Duration::from_secs(20);
-const LOST_AFTER: Duration = Duration::from_secs(60);
-/// A first connection that fails is retried this many times in a row.
-const FIRST_RETRIES: u32 = 3;
-const MAX_BACKOFF: u64 = 8;
 
 /// How one connection ended.
 enum End {
@@ -33,29 +29,38 @@ struct Session<'a> {
     n: u64,
 }
 
-/// Run a session to its outcome, print the outcome, clean up; returns the exit code.
-pub fn run(cfg: &Config, tls: &Tls, rep: &mut Reporter) -> i32 {
+/// `scanqr ensure`: nothing when the instance is authorized, the login when
+/// it is not, and a state outcome (temporary or not) for anything else.
+pub fn ensure(cfg: &Config, dialer: &Dialer, rep: &mut Reporter) -> Outcome {
+    match instance::get_state(cfg, dialer) {
+        Ok(state) if state == "notAuthorized" => {
+            let human = "state: notAuthorized; logging the instance in";
+            rep.event("state", &[("state", Value::from(state))], human, false);
+            login(cfg, dialer, rep)
+        }
+        Ok(state) => Outcome::State(state),
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+/// The login: run a QR session to its outcome and clean up after it.
+pub fn login(cfg: &Config, dialer: &Dialer, rep: &mut Reporter) -> Outcome {
     let mut s = Session {
         cfg,
         deadline: Instant::now() + cfg.timeout,
         files: QrFiles::new(cfg.out.clone(), cfg.keep),
-        hooks: Hooks::new(cfg.on_qr.clone(), cfg.on_done.clone(), &cfg.instance),
+        hooks: Hooks::new(cfg.hooks.clone(), &cfg.instance, cfg.timing),
         rep,
         n: 0,
     };
-    let outcome = s.connect_loop(tls);
-    // Hooks copying a QR file get their chance before the files go, unless
-    // a signal asked us to stop now.
-    let interrupted = matches!(outcome, Outcome::Failed(Error::Interrupted(_)));
-    let (grace, limit) = if interrupted { (Duration::ZERO, INTERRUPTED_LIMIT) } else { (DRAIN, HOOK_LIMIT) };
-    s.hooks.drain(grace, s.rep);
-    s.files.cleanup();
-    s.hooks.done(outcome.event(), outcome.exit_code(), limit, s.rep);
-    s.rep.outcome(&outcome)
+    let outcome = s.connect_loop(dialer);
+    let files = &mut s.files;
+    s.hooks.finish(&outcome, || files.cleanup(), s.rep);
+    outcome
 }
 
 impl Session<'_> {
-    fn connect_loop(&mut self, tls: &Tls) -> Outcome {
+    fn connect_loop(&mut self, dialer: &Dialer) -> Outcome {
         if let Err(e) = self.files.check_writable() {
             return Outcome::Failed(e);
         }
@@ -65,26 +70,31 @@ impl Session<'_> {
             attempt += 1;
             self.rep.connecting(&url, attempt);
             let connect_deadline = self.deadline.min(Instant::now() + self.cfg.connect_timeout);
-            let reason =
-                match connect::open(&self.cfg.endpoint, tls, &self.cfg.instance, &self.cfg.token, connect_deadline) {
-                    Ok(ws) => {
-                        connected_once = true;
-                        backoff = 1;
-                        self.rep.connected();
-                        match self.serve(ws) {
-                            End::Outcome(o) => return o,
-                            End::Lost(reason) => reason,
-                        }
+            let reason = match connect::open(
+                &self.cfg.endpoint,
+                dialer,
+                &self.cfg.instance,
+                &self.cfg.token,
+                connect_deadline,
+            ) {
+                Ok(ws) => {
+                    connected_once = true;
+                    backoff = 1;
+                    self.rep.connected();
+                    match self.serve(ws) {
+                        End::Outcome(o) => return o,
+                        End::Lost(reason) => reason,
                     }
-                    Err(e) if !e.is_retriable() => return Outcome::Failed(e),
-                    Err(e) => {
-                        failures += 1;
-                        if !connected_once && failures > FIRST_RETRIES {
-                            return Outcome::Failed(e);
-                        }
-                        e.to_string()
+                }
+                Err(e) if !e.is_retriable() => return Outcome::Failed(e),
+                Err(e) => {
+                    failures += 1;
+                    if !connected_once && failures > FIRST_RETRIES {
+                        return Outcome::Failed(e);
                     }
-                };
+                    e.to_string()
+                }
+            };
             if Instant::now() + Duration::from_secs(backoff) >= self.deadline {
                 return Outcome::Failed(Error::Network(format!(
                     "{reason}; not reconnected before the --timeout deadline"
@@ -94,7 +104,7 @@ impl Session<'_> {
             if let Err(e) = sleep(Duration::from_secs(backoff)) {
                 return Outcome::Failed(e);
             }
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+            backoff = (backoff * 2).min(self.cfg.timing.max_backoff.as_secs().max(1));
         }
     }
 
@@ -118,11 +128,11 @@ impl Session<'_> {
                 }
                 // A tick of the read timeout, or a signal interrupting the read.
                 Err(tungstenite::Error::Io(e)) if connect::is_tick(&e) => {
-                    let silent = last_frame.elapsed();
-                    if silent >= LOST_AFTER {
-                        return End::Lost(format!("no frame from the server for {} s", LOST_AFTER.as_secs()));
+                    let (silent, timing) = (last_frame.elapsed(), self.cfg.timing);
+                    if silent >= timing.lost_after {
+                        return End::Lost(format!("no frame from the server for {} s", timing.lost_after.as_secs()));
                     }
-                    if silent >= PING_AFTER && last_ping.elapsed() >= PING_AFTER {
+                    if silent >= timing.ping_after && last_ping.elapsed() >= timing.ping_after {
                         last_ping = Instant::now();
                         let _ = ws.send(tungstenite::Message::Ping(Vec::new().into()));
                     }

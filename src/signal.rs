@@ -1,32 +1,46 @@
 //! SIGINT and SIGTERM become a flag the session loop polls, so it can close
 //! the websocket and remove its files before exiting with 130 or 143.
+//! SIGWINCH becomes a flag too, so a drawing can be fitted to the new size.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use crate::sys;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 static PENDING: AtomicI32 = AtomicI32::new(0);
+static RESIZED: AtomicBool = AtomicBool::new(false);
 
-extern "C" fn on_signal(sig: libc::c_int) {
+extern "C" fn on_stop(sig: i32) {
     PENDING.store(sig, Ordering::SeqCst);
 }
 
-/// Install the handlers. Without SA_RESTART, so a blocking call returns early.
-pub fn install() {
-    for sig in [libc::SIGINT, libc::SIGTERM] {
-        // SAFETY: the handler only stores to an atomic, which is async-signal-safe;
-        // the sigaction struct is fully initialised before use.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-            libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(sig, &action, std::ptr::null_mut());
-        }
-    }
+extern "C" fn on_resize(_: i32) {
+    RESIZED.store(true, Ordering::SeqCst);
 }
 
-/// The signal received since [`install`], if any.
+/// Install the handlers. Without SA_RESTART, so a blocking call returns early.
+pub fn install() -> std::io::Result<()> {
+    sys::on_signal(sys::SIGINT, on_stop)?;
+    sys::on_signal(sys::SIGTERM, on_stop)?;
+    sys::on_signal(sys::SIGWINCH, on_resize)
+}
+
+/// The stopping signal received since [`install`], if any.
 pub fn pending() -> Option<i32> {
     match PENDING.load(Ordering::SeqCst) {
         0 => None,
         sig => Some(sig),
+    }
+}
+
+/// Whether the terminal was resized since the last call.
+pub fn take_resize() -> bool {
+    RESIZED.swap(false, Ordering::SeqCst)
+}
+
+/// The signal's name, for messages.
+pub fn name(sig: i32) -> &'static str {
+    match sig {
+        sys::SIGINT => "SIGINT",
+        sys::SIGTERM => "SIGTERM",
+        _ => "a signal",
     }
 }

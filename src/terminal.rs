@@ -15,13 +15,7 @@
 use crate::image::decode_png;
 use crate::qr::{read_modules, Modules};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Style {
-    /// Explicit ANSI colours (black on white); off when NO_COLOR is set.
-    pub color: bool,
-    /// For light-background terminals without colour: swap dark and light glyphs.
-    pub invert: bool,
-}
+pub use crate::config::Style;
 
 /// Modules of quiet zone drawn around the code.
 pub const QUIET: usize = 2;

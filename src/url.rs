@@ -1,46 +1,11 @@
 //! Where to connect, and the one place the token is put into a URL.
 //!
-//! Invariant: the token leaves this module only inside [`Endpoint::path`],
-//! which goes on the wire and nowhere else. Everything printable uses
-//! [`Endpoint::redacted`].
+//! Invariant: the token goes into a URL only here, in [`Endpoint::path`] and
+//! [`Endpoint::ws_url`], whose results go on the wire and nowhere else.
+//! Everything printable uses [`Endpoint::redacted`].
 
+use crate::secret::Token;
 use crate::Error;
-use std::fmt;
-
-/// The apiTokenInstance. `Debug` and `Display` never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Token(String);
-
-impl Token {
-    /// Letters and digits only, so it cannot change the URL it is put in.
-    pub fn new(raw: &str) -> Result<Token, Error> {
-        let t = raw.trim();
-        if t.is_empty() {
-            return Err(Error::Config(
-                "the token is empty: put apiTokenInstance in API_TOKEN_INSTANCE or in the file named by --token-file"
-                    .into(),
-            ));
-        }
-        if !t.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(Error::Config(
-                "the token must be letters and digits only: copy apiTokenInstance from the GREEN-API console again"
-                    .into(),
-            ));
-        }
-        Ok(Token(t.to_string()))
-    }
-
-    /// For scrubbing output: the text that must never be printed.
-    pub fn secret(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
 
 /// The idInstance: digits only.
 pub fn check_instance(raw: &str) -> Result<String, Error> {
@@ -50,8 +15,8 @@ pub fn check_instance(raw: &str) -> Result<String, Error> {
     }
     if !id.bytes().all(|b| b.is_ascii_digit()) {
         // Not echoed: a token pasted here by mistake would go to cron mail.
-        return Err(Error::Usage(format!(
-            "the instance id must be digits only, like 1101000001, not {} characters of other text: check ID_INSTANCE or --instance (swapped with the token?)",
+        return Err(Error::Config(format!(
+            "the instance id must be digits only (idInstance in the GREEN-API console), not {} characters of other text: check ID_INSTANCE or --instance (swapped with the token?)",
             id.chars().count()
         )));
     }
@@ -115,12 +80,12 @@ impl Endpoint {
 
     /// The request path for `method` (`scanqrcode`, `getStateInstance`, `logout`): secret.
     pub fn path(&self, method: &str, instance: &str, token: &Token) -> String {
-        format!("{}/waInstance{instance}/{method}/{}", self.prefix, token.0)
+        format!("{}/waInstance{instance}/{method}/{}", self.prefix, token.reveal())
     }
 
     /// The full websocket URL for the handshake: secret.
     pub fn ws_url(&self, instance: &str, token: &Token) -> String {
-        format!("{}/waInstance{instance}/scanqrcode/{}", self.base(), token.0)
+        format!("{}/waInstance{instance}/scanqrcode/{}", self.base(), token.reveal())
     }
 
     /// The URL as it may be printed, the token shown as `***`.
@@ -202,7 +167,10 @@ mod tests {
         assert_eq!((e.tls, e.host.as_str(), e.port, e.prefix.as_str()), (true, "::1", 9000, "/x"));
         assert_eq!(e.host_header(), "[::1]:9000");
         assert_eq!(ep("https://a.b").host_header(), "a.b");
-        assert_eq!(ep("https://a.b").path("logout", "7", &Token("t1".into())), "/waInstance7/logout/t1");
+        assert_eq!(
+            ep("https://a.b").path("logout", "7", &Token::new("t1").unwrap_or_else(|e| unreachable!("{e}"))),
+            "/waInstance7/logout/t1"
+        );
     }
 
     #[test]
@@ -213,7 +181,6 @@ mod tests {
             e.redacted("getStateInstance", "1101"),
             "https://api.green-api.com/waInstance1101/getStateInstance/***"
         );
-        assert_eq!(format!("{:?}", Token("secret1".into())), "***");
     }
 
     #[test]
@@ -230,18 +197,14 @@ mod tests {
             "http://[::1",
         ] {
             let err = Endpoint::parse(bad).err().unwrap_or_else(|| unreachable!("{bad} parsed"));
-            assert_eq!(err.exit_code(), 64, "{bad}");
+            assert!(matches!(err, Error::Usage(_)), "{bad}");
         }
     }
 
     #[test]
     fn credentials_are_checked() {
         assert_eq!(check_instance(" 1101 ").ok().as_deref(), Some("1101"));
-        assert_eq!(check_instance("11a").map_err(|e| e.exit_code()).err(), Some(64));
-        assert_eq!(check_instance("").map_err(|e| e.exit_code()).err(), Some(78));
-        assert!(Token::new("abc\n").is_ok());
-        for bad in ["", "  ", "ab/c", "ab c", "a?b", "токен"] {
-            assert_eq!(Token::new(bad).map_err(|e| e.exit_code()).err(), Some(78), "{bad:?}");
-        }
+        assert!(matches!(check_instance("11a"), Err(Error::Config(_))));
+        assert!(matches!(check_instance(""), Err(Error::Config(_))));
     }
 }

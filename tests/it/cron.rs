@@ -87,8 +87,8 @@ fn state_exit_codes() {
         ("authorized", 0),
         ("notAuthorized", 1),
         ("blocked", 69),
-        ("sleepMode", 69),
-        ("starting", 69),
+        ("sleepMode", 75),
+        ("starting", 75),
         ("yellowCard", 69),
     ] {
         let run = state_run(state, &["state", "--json"]);

@@ -420,7 +420,7 @@ fn configuration_and_usage_errors_print_no_events() {
     type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], i32, &'a str);
     let cases: &[Case] = &[
         (&["--frobnicate"], &[], 64, "unknown option --frobnicate"),
-        (&["--instance", "12a"], &[], 64, "digits only"),
+        (&["--instance", "12a"], &[], 78, "digits only"),
         (&["--api-url", "ftp://h"], &[], 64, "not supported"),
         (&["--timeout", "soon"], &[], 64, "--timeout"),
         (&["--terminal", "maybe"], &[], 64, "auto, always or never"),
