@@ -5,25 +5,39 @@ PREFIX ?= $(HOME)/.cargo
 VENDORED := $(shell pkg-config --exists openssl 2>/dev/null || echo --features scanqr/vendored)
 FUZZ_SECONDS ?= 60
 
-.PHONY: build test install demo bench fuzz fuzz-long soak valgrind tools clean
+.PHONY: build test install demo bench fuzz fuzz-long soak valgrind tools prereq clean
 
-build:
+build: prereq
 	$(CARGO) build --release --workspace $(VENDORED)
 
-# fmt check, clippy with warnings denied, every test of the workspace. Most
-# tests wait on sockets and timers, not the CPU, hence more threads than cores.
-test: tools
+# fmt check, clippy with warnings denied, the docs, the fuzz targets (built,
+# not run), every test of the workspace. Most tests wait on sockets and
+# timers, not the CPU, hence more threads than cores.
+test: prereq tools
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets $(VENDORED) -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet $(VENDORED)
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) check --quiet --bins $(VENDORED)
 	$(CARGO) test --workspace $(VENDORED) -- --test-threads=8
+
+# Name the missing piece before a build that cannot start.
+prereq:
+	@command -v $(CARGO) >/dev/null 2>&1 || { echo "make: $(CARGO) not found: install Rust (https://rustup.rs), then run make again" >&2; exit 1; }
+	@command -v cc >/dev/null 2>&1 || { echo "make: no C compiler (cc): install one (Debian/Ubuntu: apt-get install build-essential)" >&2; exit 1; }
+	@if ! pkg-config --exists openssl 2>/dev/null && ! command -v perl >/dev/null 2>&1; then \
+		echo "make: TLS needs OpenSSL: install its headers and pkg-config (Debian/Ubuntu: apt-get install libssl-dev pkg-config; Fedora: dnf install openssl-devel pkgconf), or perl to build OpenSSL from source" >&2; exit 1; \
+	fi
 
 install:
 	$(CARGO) install --locked --path . --root $(PREFIX) $(VENDORED)
 
 # Against the built-in emulator, or the real service when ID_INSTANCE and
-# API_TOKEN_INSTANCE are set.
-demo: build
+# API_TOKEN_INSTANCE are set. Builds only the two programs it runs.
+demo: prereq
+	@[ -x target/release/scanqr ] || echo "demo: building scanqr and the emulator; the first build takes a minute or two..."
+	@$(CARGO) build --release --quiet -p scanqr -p scanqr-emulator $(VENDORED)
 	@if [ -n "$$ID_INSTANCE" ] && [ -n "$$API_TOKEN_INSTANCE" ]; then \
+		echo "demo: ID_INSTANCE and API_TOKEN_INSTANCE are set, so this logs in your real instance $$ID_INSTANCE at $${API_URL:-https://api.green-api.com} (unset them to see the emulator instead)"; \
 		exec target/release/scanqr $(ARGS); \
 	fi; \
 	info=$$(mktemp); \
@@ -55,9 +69,12 @@ valgrind:
 	SCANQR_WRAPPER="valgrind --error-exitcode=1 -q --leak-check=full" $(CARGO) test --test it $(VENDORED) -- \
 		session::authorized_reports session::bad_frames session::sigterm tls::wss_session_with_ca_file
 
+# Only asks rustup (and the network) when a component is missing.
 tools:
-	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
-	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
+	@for c in fmt:rustfmt clippy:clippy; do \
+		$(CARGO) $${c%%:*} --version >/dev/null 2>&1 && continue; \
+		rustup component add $${c#*:} || { echo "make: $${c#*:} is missing and 'rustup component add $${c#*:}' failed; run it once with network access" >&2; exit 1; }; \
+	done
 
 clean:
 	$(CARGO) clean

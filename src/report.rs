@@ -1,7 +1,7 @@
 //! Events to lines: human status lines or JSON objects, one per event.
 //!
 //! Invariant: once a run has a Reporter, every byte it prints passes through
-//! [`Reporter::write`], which masks every secret (`secret::Secrets::mask`)
+//! `Reporter::write`, which masks every secret (`secret::Secrets::mask`)
 //! whatever code built the text. Before that, `app` masks its one line the
 //! same way.
 
