@@ -6,6 +6,7 @@ mod hostile;
 mod mutate;
 mod qr;
 mod qr_fixtures;
+mod recipes;
 mod regressions;
 mod session;
 mod soak;
