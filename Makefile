@@ -23,6 +23,7 @@ INSTALLED = $(bindir)/scanqr $(man1dir)/scanqr.1 $(bashdir)/scanqr $(zshdir)/_sc
 
 build:
 	$(CARGO) build --release --workspace $(VENDORED)
+	@touch -c $(BIN)
 
 # fmt check, clippy with warnings denied, every test of the workspace. Most
 # tests wait on sockets and timers, not the CPU, hence more threads than cores.
