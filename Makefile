@@ -1,14 +1,29 @@
 # scanqr: `make demo` shows a whole session, `make test` runs every check.
 CARGO ?= cargo
-PREFIX ?= $(HOME)/.cargo
+PREFIX ?= /usr/local
 # Without OpenSSL headers, build OpenSSL from source instead of failing.
 VENDORED := $(shell pkg-config --exists openssl 2>/dev/null || echo --features scanqr/vendored)
 FUZZ_SECONDS ?= 60
 
-.PHONY: build test install demo bench fuzz fuzz-long soak valgrind tools prereq clean
+# Where `make install` puts things, under $(DESTDIR) when staging.
+bindir = $(PREFIX)/bin
+datadir = $(PREFIX)/share
+man1dir = $(datadir)/man/man1
+bashdir = $(datadir)/bash-completion/completions
+zshdir = $(datadir)/zsh/site-functions
+fishdir = $(datadir)/fish/vendor_completions.d
+unitdir = $(PREFIX)/lib/systemd/system
+UNITS := $(wildcard dist/systemd/*)
+TARGET := $(or $(CARGO_TARGET_DIR),target)
+BIN := $(TARGET)/release/scanqr
+INSTALLED = $(bindir)/scanqr $(man1dir)/scanqr.1 $(bashdir)/scanqr $(zshdir)/_scanqr \
+	$(fishdir)/scanqr.fish $(addprefix $(unitdir)/,$(notdir $(UNITS)))
+
+.PHONY: build test install uninstall deb demo bench fuzz fuzz-long soak valgrind tools prereq clean
 
 build: prereq
 	$(CARGO) build --release --workspace $(VENDORED)
+	@touch -c $(BIN)
 
 # fmt check, clippy with warnings denied, the docs, the fuzz targets (built,
 # not run), every test of the workspace. Most tests wait on sockets and
@@ -28,8 +43,28 @@ prereq:
 		echo "make: TLS needs OpenSSL: install its headers and pkg-config (Debian/Ubuntu: apt-get install libssl-dev pkg-config; Fedora: dnf install openssl-devel pkgconf), or perl to build OpenSSL from source" >&2; exit 1; \
 	fi
 
-install:
-	$(CARGO) install --locked --path . --root $(PREFIX) $(VENDORED)
+# The binary is rebuilt only when a source is newer, so `sudo make install`
+# after `make` does not run cargo as root.
+$(BIN): Cargo.toml Cargo.lock build.rs $(shell find src -type f)
+	$(CARGO) build --release --locked -p scanqr $(VENDORED)
+	@touch $@
+
+install: $(BIN)
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(man1dir) $(DESTDIR)$(bashdir) $(DESTDIR)$(zshdir) $(DESTDIR)$(fishdir)
+	install -m 755 $(BIN) $(DESTDIR)$(bindir)/scanqr
+	install -m 644 doc/scanqr.1 $(DESTDIR)$(man1dir)/scanqr.1
+	install -m 644 dist/completions/scanqr.bash $(DESTDIR)$(bashdir)/scanqr
+	install -m 644 dist/completions/_scanqr $(DESTDIR)$(zshdir)/_scanqr
+	install -m 644 dist/completions/scanqr.fish $(DESTDIR)$(fishdir)/scanqr.fish
+	$(if $(UNITS),install -d $(DESTDIR)$(unitdir) && install -m 644 $(UNITS) $(DESTDIR)$(unitdir))
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+
+# A .deb built with dpkg-deb alone, into $(DEBDIR).
+DEBDIR ?= $(TARGET)/debian
+deb: $(BIN)
+	dist/deb/build.sh $(BIN) $(DEBDIR)
 
 # Against the built-in emulator, or the real service when ID_INSTANCE and
 # API_TOKEN_INSTANCE are set. Builds only the two programs it runs.

@@ -1,0 +1,30 @@
+# fish completion for scanqr: installed as share/fish/vendor_completions.d/scanqr.fish.
+
+set -l commands ensure state logout reboot help
+complete -c scanqr -f
+complete -c scanqr -n "not __fish_seen_subcommand_from $commands" -a ensure -d 'Log in only if needed'
+complete -c scanqr -n "not __fish_seen_subcommand_from $commands" -a state -d 'Print the instance state'
+complete -c scanqr -n "not __fish_seen_subcommand_from $commands" -a logout -d 'Log the instance out'
+complete -c scanqr -n "not __fish_seen_subcommand_from $commands" -a reboot -d 'Restart the instance'
+complete -c scanqr -n "not __fish_seen_subcommand_from $commands" -a help -d 'Print the help text'
+
+complete -c scanqr -l instance -x -d 'idInstance, digits only'
+complete -c scanqr -l token-file -r -F -d 'File holding apiTokenInstance'
+complete -c scanqr -l api-url -x -d 'The apiUrl the GREEN-API console shows'
+complete -c scanqr -s o -l out -r -F -d 'Where each QR goes'
+complete -c scanqr -l keep -d 'Keep the QR files after the run'
+complete -c scanqr -l terminal -x -a 'auto always never' -d 'Draw each QR in the terminal'
+complete -c scanqr -l compact -d 'Draw with Unicode sextants: a QR fits 80x24'
+complete -c scanqr -l invert -d 'Without colour, draw dark modules'
+complete -c scanqr -l json -d 'One JSON object per line on stdout'
+complete -c scanqr -s q -l quiet -d 'Print nothing when the outcome is a success'
+complete -c scanqr -l timeout -x -d 'Deadline for the whole login, seconds'
+complete -c scanqr -l connect-timeout -x -d 'Deadline of each connection attempt, seconds'
+complete -c scanqr -l proxy -x -d 'http://, socks5:// or socks5h:// proxy; empty for none'
+complete -c scanqr -l phone -x -d 'Log in with a pairing code for this number'
+complete -c scanqr -l ca-file -r -F -d 'Also trust this PEM certificate'
+complete -c scanqr -l on-qr -x -a '(__fish_complete_command)' -d 'Run for each QR written'
+complete -c scanqr -l on-code -x -a '(__fish_complete_command)' -d 'Run for each pairing code'
+complete -c scanqr -l on-done -x -a '(__fish_complete_command)' -d 'Run once at the end'
+complete -c scanqr -s h -l help -d 'Print the help text'
+complete -c scanqr -s V -l version -d 'Print the version'
