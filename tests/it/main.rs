@@ -2,8 +2,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cron;
+mod dist;
+mod ensure;
 mod hostile;
 mod mutate;
+mod pairing;
 mod qr;
 mod qr_fixtures;
 mod regressions;
