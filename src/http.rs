@@ -1,5 +1,6 @@
-//! A minimal HTTP/1.1 GET for `scanqr state` and `scanqr logout`, over the
-//! same TCP/TLS code as the websocket. Response parsing is pure.
+//! A minimal HTTP/1.1 client (GET, and POST with a JSON body) for the
+//! instance's methods, over the same TCP/TLS code as the websocket.
+//! Request writing and response parsing are pure.
 
 use crate::connect::{self, Dialer};
 use crate::url::Endpoint;
@@ -38,12 +39,44 @@ pub fn get(
     connect_by: Instant,
     deadline: Instant,
 ) -> Result<Response, Error> {
-    let mut stream = connect::transport(ep, dialer, connect_by.min(deadline))?;
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: scanqr/{}\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
-        ep.host_header(),
+    exchange(ep, dialer, &request("GET", path, &ep.host_header(), None), connect_by, deadline)
+}
+
+/// POST a JSON `body` to `path` (secret: it holds the token) and return the response.
+pub fn post_json(
+    ep: &Endpoint,
+    dialer: &Dialer,
+    path: &str,
+    body: &str,
+    connect_by: Instant,
+    deadline: Instant,
+) -> Result<Response, Error> {
+    exchange(ep, dialer, &request("POST", path, &ep.host_header(), Some(body)), connect_by, deadline)
+}
+
+/// The request's bytes: a JSON body, when there is one, with its type and length.
+fn request(method: &str, path: &str, host: &str, json: Option<&str>) -> String {
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: scanqr/{}\r\nAccept: application/json\r\nConnection: close\r\n",
         env!("CARGO_PKG_VERSION")
     );
+    if let Some(body) = json {
+        head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
+    } else {
+        head.push_str("\r\n");
+    }
+    head
+}
+
+/// Send `request` and read the response, within the deadlines.
+fn exchange(
+    ep: &Endpoint,
+    dialer: &Dialer,
+    request: &str,
+    connect_by: Instant,
+    deadline: Instant,
+) -> Result<Response, Error> {
+    let mut stream = connect::transport(ep, dialer, connect_by.min(deadline))?;
     let host = &ep.host;
     let lost = |e: std::io::Error| Error::Network(format!("connection to {host} lost during the request: {e}"));
     write_all(&mut stream, request.as_bytes(), deadline).map_err(lost)?;
@@ -196,6 +229,18 @@ mod tests {
             Ok(Parse::Done(r)) => r,
             other => panic!("{raw:?}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn requests_carry_a_json_body_only_when_given_one() {
+        let get = request("GET", "/p", "h:1", None);
+        assert!(get.starts_with("GET /p HTTP/1.1\r\nHost: h:1\r\n") && get.ends_with("Connection: close\r\n\r\n"));
+        assert!(!get.contains("Content-"));
+        let post = request("POST", "/p", "h", Some(r#"{"phoneNumber":79001234567}"#));
+        assert!(post.starts_with("POST /p HTTP/1.1\r\n"), "{post}");
+        assert!(
+            post.ends_with("Content-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"phoneNumber\":79001234567}")
+        );
     }
 
     #[test]

@@ -33,17 +33,27 @@ pub fn reboot(cfg: &Config, dialer: &Dialer) -> Outcome {
 
 /// `getStateInstance`'s `stateInstance`.
 pub fn get_state(cfg: &Config, dialer: &Dialer) -> Result<String, Error> {
-    match request(cfg, dialer, "getStateInstance")?.get("stateInstance") {
+    state_in(&request(cfg, dialer, "getStateInstance")?)
+}
+
+/// The `stateInstance` of an answer to getStateInstance.
+pub fn state_in(answer: &Value) -> Result<String, Error> {
+    match answer.get("stateInstance") {
         Some(Value::String(s)) => Ok(s.clone()),
         _ => Err(Error::Protocol("GREEN-API's answer to getStateInstance has no stateInstance".into())),
     }
 }
 
-/// GET a method and parse its JSON answer.
+/// GET a method and parse its JSON answer, within `--timeout`.
 pub fn request(cfg: &Config, dialer: &Dialer, method: &str) -> Result<Value, Error> {
-    let now = Instant::now();
+    request_until(cfg, dialer, method, Instant::now() + cfg.timeout)
+}
+
+/// GET a method and parse its JSON answer, connected within `--connect-timeout`
+/// and answered by `deadline`.
+pub fn request_until(cfg: &Config, dialer: &Dialer, method: &str, deadline: Instant) -> Result<Value, Error> {
     let path = cfg.endpoint.path(method, &cfg.instance, &cfg.token);
-    let resp = http::get(&cfg.endpoint, dialer, &path, now + cfg.connect_timeout, now + cfg.timeout)?;
+    let resp = http::get(&cfg.endpoint, dialer, &path, Instant::now() + cfg.connect_timeout, deadline)?;
     answer(cfg, method, resp)
 }
 

@@ -15,6 +15,7 @@ pub mod image;
 pub mod instance;
 pub mod message;
 pub mod outcome;
+pub mod pairing;
 pub mod qr;
 pub mod report;
 pub mod secret;

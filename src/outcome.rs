@@ -7,7 +7,7 @@ use crate::Error;
 use serde_json::{Map, Value};
 
 pub const OK: i32 = 0;
-/// Not scanned in time; `state`: notAuthorized.
+/// Not scanned (or the pairing code not entered) in time; `state`: notAuthorized.
 pub const NOT_LOGGED_IN: i32 = 1;
 pub const USAGE: i32 = 64;
 /// GREEN-API said no: `error`, a state a person must look at, a refused request.
@@ -30,6 +30,8 @@ pub enum Outcome {
     Timeout {
         server: bool,
     },
+    /// `--phone`: `--timeout` ran out before the pairing code was entered.
+    CodeNotEntered,
     /// GREEN-API answered `error`, or refused a request, with its text.
     ApiError(String),
     Failed(Error),
@@ -46,7 +48,7 @@ impl Outcome {
     pub fn exit_code(&self) -> i32 {
         match self {
             Outcome::Authorized(_) | Outcome::AlreadyAuthorized(_) => OK,
-            Outcome::Timeout { .. } => NOT_LOGGED_IN,
+            Outcome::Timeout { .. } | Outcome::CodeNotEntered => NOT_LOGGED_IN,
             Outcome::ApiError(_) => UNAVAILABLE,
             Outcome::Failed(e) => error_code(e),
             Outcome::State(s) => state_code(s),
@@ -65,7 +67,7 @@ impl Outcome {
         match self {
             Outcome::Authorized(_) => "authorized",
             Outcome::AlreadyAuthorized(_) => "already_authorized",
-            Outcome::Timeout { .. } => "timeout",
+            Outcome::Timeout { .. } | Outcome::CodeNotEntered => "timeout",
             Outcome::ApiError(_) => "api_error",
             Outcome::Failed(_) => "failed",
             Outcome::State(_) => "state",

@@ -168,6 +168,16 @@ impl Reporter {
         self.drawing.is_some()
     }
 
+    /// A pairing code to enter on the phone, shown grouped as WhatsApp shows it (`ABCD-1234`).
+    pub fn pairing_code(&mut self, code: &str, valid_s: u64) {
+        let human = format!(
+            "pairing code: {} (valid {valid_s} s); enter it in WhatsApp > Linked devices > Link a device > \
+             Link with phone number instead",
+            grouped(code)
+        );
+        self.event("pairing_code", &[("code", code.into()), ("valid_s", valid_s.into())], &human, false);
+    }
+
     pub fn warning(&mut self, message: &str) {
         self.event("warning", &[("message", message.into())], &format!("warning: {message}"), true);
     }
@@ -182,7 +192,9 @@ impl Reporter {
         let code = o.exit_code();
         let (mut fields, human): (Vec<(&str, Value)>, String) = match o {
             Outcome::Authorized(acc) => {
-                let who = acc.get("wid").map(plain).unwrap_or_else(|| "the account".into());
+                // A pairing-code login learns only the phone number (getWaSettings).
+                let who =
+                    acc.get("wid").or_else(|| acc.get("phone")).map(plain).unwrap_or_else(|| "the account".into());
                 let name = acc.get("pushname").map(|p| format!(" ({})", plain(p))).unwrap_or_default();
                 (
                     acc.iter().map(|(k, v)| (k.as_str(), v.clone())).collect(),
@@ -201,6 +213,10 @@ impl Reporter {
                 };
                 (vec![("source", source.into())], format!("timeout: {why}"))
             }
+            Outcome::CodeNotEntered => (
+                vec![("source", "deadline".into())],
+                "timeout: the pairing code was not entered in WhatsApp before --timeout ran out".into(),
+            ),
             Outcome::ApiError(m) => (vec![("message", m.as_str().into())], format!("api error: GREEN-API said: {m}")),
             Outcome::Failed(e) => (
                 vec![("kind", e.kind().into()), ("message", e.to_string().into())],
@@ -274,9 +290,28 @@ impl Reporter {
     }
 }
 
+/// `ABCD1234` as `ABCD-1234`: groups of four, as the phone shows the code.
+fn grouped(code: &str) -> String {
+    let chars: Vec<char> = code.chars().collect();
+    chars.chunks(4).map(|g| g.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+}
+
 fn plain(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn codes_are_grouped_by_four() {
+        assert_eq!(grouped("ABCD1234"), "ABCD-1234");
+        assert_eq!(grouped("ABC"), "ABC");
+        assert_eq!(grouped("ABCD12345"), "ABCD-1234-5");
+        assert_eq!(grouped(""), "");
     }
 }

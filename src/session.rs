@@ -9,7 +9,7 @@ use crate::hooks::Hooks;
 use crate::message::{self, Message};
 use crate::outcome::Outcome;
 use crate::report::Reporter;
-use crate::{image, instance, qr, signal, terminal, Error};
+use crate::{image, instance, pairing, qr, signal, terminal, Error};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use tungstenite::WebSocket;
@@ -43,8 +43,12 @@ pub fn ensure(cfg: &Config, dialer: &Dialer, rep: &mut Reporter) -> Outcome {
     }
 }
 
-/// The login: run a QR session to its outcome and clean up after it.
+/// The login: a pairing code with `--phone`, otherwise a QR session run to
+/// its outcome and cleaned up after.
 pub fn login(cfg: &Config, dialer: &Dialer, rep: &mut Reporter) -> Outcome {
+    if cfg.phone.is_some() {
+        return pairing::login(cfg, dialer, rep);
+    }
     let mut s = Session {
         cfg,
         deadline: Instant::now() + cfg.timeout,

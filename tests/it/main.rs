@@ -2,9 +2,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cron;
+mod dist;
+mod ensure;
 mod hostile;
 mod mutate;
 mod packaging;
+mod pairing;
 mod qr;
 mod qr_fixtures;
 mod recipes;
