@@ -28,7 +28,7 @@ build: prereq
 # fmt check, clippy with warnings denied, the docs, the fuzz targets (built,
 # not run), every test of the workspace. Most tests wait on sockets and
 # timers, not the CPU, hence more threads than cores.
-test: prereq tools
+test: prereq tools $(BIN)
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets $(VENDORED) -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet $(VENDORED)
