@@ -4,6 +4,7 @@
 mod cron;
 mod hostile;
 mod mutate;
+mod proxy;
 mod qr;
 mod qr_fixtures;
 mod regressions;
