@@ -4,7 +4,7 @@
 
 use crate::cli::{self, Parsed};
 use crate::config::{Command, Config, Terminal};
-use crate::connect::Dialer;
+use crate::net::{proxy, Dialer};
 use crate::outcome::Outcome;
 use crate::report::{ReportOptions, Reporter, Streams};
 use crate::secret::{Secrets, Token};
@@ -36,7 +36,15 @@ pub fn run(mut cfg: Config, streams: Streams) -> i32 {
         return early_failure(e, &secrets, streams);
     }
     secrets.add(cfg.token.reveal());
-    let dialer = match Dialer::new(&cfg.endpoint, cfg.ca_file.as_deref()) {
+    let env = |k: &str| std::env::var(k).ok();
+    let proxy = match proxy::resolve(cfg.proxy.as_deref(), &cfg.endpoint, &env) {
+        Ok(p) => p,
+        Err(e) => return early_failure(e, &secrets, streams),
+    };
+    for secret in proxy.iter().flat_map(|p| p.secrets()) {
+        secrets.add(secret);
+    }
+    let dialer = match Dialer::new(&cfg.endpoint, cfg.ca_file.as_deref(), proxy) {
         Ok(d) => d,
         Err(e) => return early_failure(e, &secrets, streams),
     };
@@ -52,6 +60,12 @@ pub fn run(mut cfg: Config, streams: Streams) -> i32 {
         rep.warning(&format!("cannot install the signal handlers ({e}); SIGINT/SIGTERM will end scanqr at once"));
     }
     warn_about_settings(&cfg, draw, &mut rep);
+    if dialer.proxy().is_some_and(|p| p.setting == "--proxy" && p.auth.is_some()) {
+        rep.warning(
+            "--proxy holds credentials, which every user on this machine can see in ps; \
+             put the proxy URL in https_proxy (http_proxy for http://) instead",
+        );
+    }
     let outcome = match cfg.command {
         Command::Login => session::login(&cfg, &dialer, &mut rep),
         Command::Ensure => session::ensure(&cfg, &dialer, &mut rep),

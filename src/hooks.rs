@@ -2,11 +2,13 @@
 //! code, for a pairing code, and at the end.
 //!
 //! Invariant: hooks never see the token (API_TOKEN_INSTANCE is removed from
-//! their environment), never block the session loop, and none outlives the
+//! their environment) nor a proxy's password (proxy variables that carry
+//! credentials are removed too), never block the session loop, and none outlives the
 //! process: each runs in its own process group, killed at the hook limit
 //! (30 s) or at the end.
 
 use crate::config::{HookCommands, Timing};
+use crate::net::proxy;
 use crate::outcome::Outcome;
 use crate::report::Reporter;
 use crate::Error;
@@ -111,6 +113,11 @@ impl Hooks {
     fn command(&self, cmd: &str) -> Command {
         let mut c = Command::new("/bin/sh");
         c.arg("-c").arg(cmd).env_remove("API_TOKEN_INSTANCE").env("SCANQR_INSTANCE", &self.instance);
+        for name in proxy::ENV_VARS {
+            if std::env::var_os(name).is_some_and(|v| proxy::has_credentials(&v.to_string_lossy())) {
+                c.env_remove(name);
+            }
+        }
         // A hook's output goes to stderr, so stdout stays ours (pure JSON with --json).
         let stdout = std::io::stderr().as_fd().try_clone_to_owned().map(Stdio::from).unwrap_or_else(|_| Stdio::null());
         c.stdin(Stdio::null()).stdout(stdout).process_group(0);

@@ -6,14 +6,13 @@
 pub mod app;
 pub mod cli;
 pub mod config;
-pub mod connect;
 pub mod error;
 pub mod files;
 pub mod hooks;
-pub mod http;
 pub mod image;
 pub mod instance;
 pub mod message;
+pub mod net;
 pub mod outcome;
 pub mod pairing;
 pub mod qr;
@@ -26,3 +25,7 @@ pub mod terminal;
 pub mod url;
 
 pub use error::Error;
+pub use net as connect;
+/// The paths code written before `net/` uses: `crate::connect::{Dialer, open, ...}`
+/// and `crate::http::{get, post_json, parse, Response}` (the fuzz target too).
+pub use net::http;

@@ -131,9 +131,15 @@ impl Reporter {
         Reporter { json: opts.json, quiet: opts.quiet, secrets, drawing, stdout, stderr }
     }
 
-    pub fn connecting(&mut self, url: &str, attempt: u32) {
-        let human = format!("connecting to {url} (attempt {attempt})");
-        self.event("connecting", &[("url", url.into()), ("attempt", attempt.into())], &human, false);
+    /// `proxy`: `host:port` of the proxy the connection goes through, if any.
+    pub fn connecting(&mut self, url: &str, attempt: u32, proxy: Option<&str>) {
+        let via = proxy.map(|p| format!(" via proxy {p}")).unwrap_or_default();
+        let human = format!("connecting to {url}{via} (attempt {attempt})");
+        let mut fields = vec![("url", url.into()), ("attempt", attempt.into())];
+        if let Some(p) = proxy {
+            fields.push(("proxy", p.into()));
+        }
+        self.event("connecting", &fields, &human, false);
     }
 
     pub fn connected(&mut self) {

@@ -69,10 +69,11 @@ impl Session<'_> {
             return Outcome::Failed(e);
         }
         let url = self.cfg.endpoint.redacted("scanqrcode", &self.cfg.instance);
+        let proxy = dialer.proxy().map(|p| p.shown());
         let (mut attempt, mut failures, mut connected_once, mut backoff) = (0, 0, false, 1);
         loop {
             attempt += 1;
-            self.rep.connecting(&url, attempt);
+            self.rep.connecting(&url, attempt, proxy.as_deref());
             let connect_deadline = self.deadline.min(Instant::now() + self.cfg.connect_timeout);
             let reason = match connect::open(
                 &self.cfg.endpoint,

@@ -115,7 +115,7 @@ fn printable(raw: &str) -> String {
     }
 }
 
-fn split_host_port(authority: &str, default: u16) -> Option<(String, u16)> {
+pub(crate) fn split_host_port(authority: &str, default: u16) -> Option<(String, u16)> {
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
         let (host, after) = rest.split_once(']')?;
         (host, after.strip_prefix(':'))

@@ -8,6 +8,7 @@ mod hostile;
 mod mutate;
 mod packaging;
 mod pairing;
+mod proxy;
 mod qr;
 mod qr_fixtures;
 mod recipes;

@@ -1,6 +1,7 @@
 //! Shared test helpers: scripted servers on 127.0.0.1 and a runner for the real binary.
 
 pub mod api;
+pub mod proxy;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};

@@ -1,16 +1,17 @@
-//! A minimal HTTP/1.1 client (GET, and POST with a JSON body) for the
-//! instance's methods, over the same TCP/TLS code as the websocket.
-//! Request writing and response parsing are pure.
+//! A minimal HTTP/1.1 client for GREEN-API's methods (`state`, `logout`,
+//! `reboot`, pairing codes), over the same transport as the websocket (and
+//! so through the same proxy). Response parsing is pure.
 
-use crate::connect::{self, Dialer};
+use super::tcp::{self, Stop};
+use super::{transport, Dialer};
 use crate::url::Endpoint;
-use crate::{signal, Error};
-use std::io::{Read, Write};
+use crate::Error;
 use std::time::Instant;
 
 /// Bodies over this are refused.
 pub const MAX_BODY: usize = 64 * 1024;
-const MAX_HEAD: usize = 16 * 1024;
+/// Response heads over this are refused (also a proxy's answer to CONNECT).
+pub const MAX_HEAD: usize = 16 * 1024;
 /// A chunk-size line (with any chunk extensions) over this is refused.
 const MAX_CHUNK_LINE: usize = 1024;
 /// Chunked framing (size lines and CRLFs) over this in total is refused, so
@@ -39,10 +40,11 @@ pub fn get(
     connect_by: Instant,
     deadline: Instant,
 ) -> Result<Response, Error> {
-    exchange(ep, dialer, &request("GET", path, &ep.host_header(), None), connect_by, deadline)
+    let head = request_head("GET", ep, path, "");
+    exchange(ep, dialer, head.into_bytes(), connect_by, deadline)
 }
 
-/// POST a JSON `body` to `path` (secret: it holds the token) and return the response.
+/// POST `body` as JSON to `path` (secret: it holds the token) and return the response.
 pub fn post_json(
     ep: &Endpoint,
     dialer: &Dialer,
@@ -51,95 +53,74 @@ pub fn post_json(
     connect_by: Instant,
     deadline: Instant,
 ) -> Result<Response, Error> {
-    exchange(ep, dialer, &request("POST", path, &ep.host_header(), Some(body)), connect_by, deadline)
+    let fields = format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len());
+    let mut request = request_head("POST", ep, path, &fields).into_bytes();
+    request.extend_from_slice(body.as_bytes());
+    exchange(ep, dialer, request, connect_by, deadline)
 }
 
-/// The request's bytes: a JSON body, when there is one, with its type and length.
-fn request(method: &str, path: &str, host: &str, json: Option<&str>) -> String {
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: scanqr/{}\r\nAccept: application/json\r\nConnection: close\r\n",
+fn request_head(method: &str, ep: &Endpoint, path: &str, fields: &str) -> String {
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: scanqr/{}\r\nAccept: application/json\r\n{fields}Connection: close\r\n\r\n",
+        ep.host_header(),
         env!("CARGO_PKG_VERSION")
-    );
-    if let Some(body) = json {
-        head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
-    } else {
-        head.push_str("\r\n");
-    }
-    head
+    )
 }
 
-/// Send `request` and read the response, within the deadlines.
+/// Connect by `connect_by`, send `request`, read the whole response by `deadline`.
 fn exchange(
     ep: &Endpoint,
     dialer: &Dialer,
-    request: &str,
+    request: Vec<u8>,
     connect_by: Instant,
     deadline: Instant,
 ) -> Result<Response, Error> {
-    let mut stream = connect::transport(ep, dialer, connect_by.min(deadline))?;
+    let mut stream = transport(ep, dialer, connect_by.min(deadline))?;
     let host = &ep.host;
-    let lost = |e: std::io::Error| Error::Network(format!("connection to {host} lost during the request: {e}"));
-    write_all(&mut stream, request.as_bytes(), deadline).map_err(lost)?;
+    let fail = |stop: Stop| match stop {
+        Stop::Deadline => Error::Network(format!("{host} did not answer in time")),
+        Stop::Closed => Error::Network(format!("{host} closed the connection mid-response")),
+        Stop::Io(e) => Error::Network(format!("connection to {host} lost during the request: {e}")),
+        Stop::Interrupted(sig) => Error::Interrupted(sig),
+    };
+    tcp::write_all_by(&mut stream, &request, deadline).map_err(fail)?;
     let mut raw = Vec::new();
     let mut buf = [0u8; 8192];
     loop {
-        if let Some(sig) = signal::pending() {
-            return Err(Error::Interrupted(sig));
-        }
-        if Instant::now() >= deadline {
-            return Err(Error::Network(format!("{host} did not answer in time")));
-        }
-        let at_eof = match stream.read(&mut buf) {
-            Ok(0) => true,
-            Ok(n) => {
-                raw.extend_from_slice(buf.get(..n).unwrap_or_default());
-                false
-            }
-            Err(e) if connect::is_tick(&e) => continue,
-            Err(e) => return Err(lost(e)),
-        };
-        match parse(&raw, at_eof) {
+        let n = tcp::read_by(&mut stream, &mut buf, deadline).map_err(fail)?;
+        raw.extend_from_slice(buf.get(..n).unwrap_or_default());
+        match parse(&raw, n == 0) {
             Ok(Parse::Done(r)) => return Ok(r),
-            Ok(Parse::Incomplete) if at_eof => {
-                return Err(Error::Network(format!("{host} closed the connection mid-response")))
-            }
+            Ok(Parse::Incomplete) if n == 0 => return Err(fail(Stop::Closed)),
             Ok(Parse::Incomplete) => {}
             Err(why) => return Err(Error::Protocol(format!("{host} sent a bad HTTP response: {why}"))),
         }
     }
 }
 
-fn write_all(stream: &mut impl Write, mut bytes: &[u8], deadline: Instant) -> std::io::Result<()> {
-    while !bytes.is_empty() {
-        match stream.write(bytes) {
-            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-            Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
-            Err(e) if connect::is_tick(&e) && Instant::now() < deadline => {}
-            Err(e) => return Err(e),
-        }
-    }
-    stream.flush()
+/// A response's status line and framing, and where its body starts.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Head {
+    pub status: u16,
+    /// Bytes of the head, its blank line included.
+    pub len: usize,
+    length: Option<usize>,
+    chunked: bool,
 }
 
-/// Parse a response from the bytes read so far: `Content-Length`, chunked, or
-/// to the end of the stream. Errors name what is wrong.
-///
-/// What the caller keeps before an answer is bounded (a header of at most
-/// 16 KiB, a body of at most 64 KiB, as much again of chunked framing), and
-/// more bytes never turn an error into a response: a prefix of any input that
-/// parses to `Done` parses to `Incomplete` or to the same `Done`.
-pub fn parse(raw: &[u8], at_eof: bool) -> Result<Parse, String> {
+/// The head of a response, or `None` while incomplete; at most [`MAX_HEAD`]
+/// bytes are ever looked at for its end.
+pub fn head(raw: &[u8]) -> Result<Option<Head>, String> {
     let Some(head_end) = find(raw, b"\r\n\r\n") else {
         // The header may still end in the last 3 bytes: only past that is it
         // certainly over the limit (as it would be found when whole).
-        return if raw.len() > MAX_HEAD + 3 { Err("header over 16 KiB".into()) } else { Ok(Parse::Incomplete) };
+        return if raw.len() > MAX_HEAD + 3 { Err("header over 16 KiB".into()) } else { Ok(None) };
     };
     if head_end > MAX_HEAD {
         return Err("header over 16 KiB".into());
     }
-    let head = std::str::from_utf8(raw.get(..head_end).unwrap_or_default()).map_err(|_| "header is not text")?;
-    let rest = raw.get(head_end + 4..).unwrap_or_default();
-    let mut lines = head.split("\r\n");
+    let text = std::str::from_utf8(raw.get(..head_end).unwrap_or_default()).map_err(|_| "header is not text")?;
+    let mut lines = text.split("\r\n");
     let status_line = lines.next().unwrap_or_default();
     let mut parts = status_line.splitn(3, ' ');
     let (version, code) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
@@ -157,6 +138,19 @@ pub fn parse(raw: &[u8], at_eof: bool) -> Result<Parse, String> {
             chunked = value.to_ascii_lowercase().contains("chunked");
         }
     }
+    Ok(Some(Head { status, len: head_end + 4, length, chunked }))
+}
+
+/// Parse a response from the bytes read so far: `Content-Length`, chunked, or
+/// to the end of the stream. Errors name what is wrong.
+///
+/// What the caller keeps before an answer is bounded (a header of at most
+/// 16 KiB, a body of at most 64 KiB, as much again of chunked framing), and
+/// more bytes never turn an error into a response: a prefix of any input that
+/// parses to `Done` parses to `Incomplete` or to the same `Done`.
+pub fn parse(raw: &[u8], at_eof: bool) -> Result<Parse, String> {
+    let Some(Head { status, len, length, chunked }) = head(raw)? else { return Ok(Parse::Incomplete) };
+    let rest = raw.get(len..).unwrap_or_default();
     let body = if chunked {
         match dechunk(rest)? {
             Some(body) => body,
@@ -232,15 +226,13 @@ mod tests {
     }
 
     #[test]
-    fn requests_carry_a_json_body_only_when_given_one() {
-        let get = request("GET", "/p", "h:1", None);
+    fn request_heads_name_the_host_and_close() {
+        let ep = Endpoint::parse("http://h:1").unwrap_or_else(|e| unreachable!("{e}"));
+        let get = request_head("GET", &ep, "/p", "");
         assert!(get.starts_with("GET /p HTTP/1.1\r\nHost: h:1\r\n") && get.ends_with("Connection: close\r\n\r\n"));
         assert!(!get.contains("Content-"));
-        let post = request("POST", "/p", "h", Some(r#"{"phoneNumber":79001234567}"#));
-        assert!(post.starts_with("POST /p HTTP/1.1\r\n"), "{post}");
-        assert!(
-            post.ends_with("Content-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"phoneNumber\":79001234567}")
-        );
+        let post = request_head("POST", &ep, "/p", "Content-Length: 2\r\n");
+        assert!(post.starts_with("POST /p HTTP/1.1\r\n") && post.contains("\r\nContent-Length: 2\r\n"), "{post}");
     }
 
     #[test]
