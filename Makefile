@@ -13,11 +13,21 @@ bashdir = $(datadir)/bash-completion/completions
 zshdir = $(datadir)/zsh/site-functions
 fishdir = $(datadir)/fish/vendor_completions.d
 unitdir = $(PREFIX)/lib/systemd/system
-UNITS := $(wildcard dist/systemd/*)
+hooksdir = $(datadir)/scanqr/hooks
+exampledir = $(datadir)/scanqr/examples
+UNITS := dist/systemd/scanqr@.service dist/systemd/scanqr@.timer
+HOOKS := dist/hooks/telegram dist/hooks/mail
+EXAMPLES := dist/cron/scanqr.cron dist/systemd/example.env dist/systemd/scanqr@.service.d/telegram.conf
+# The shipped files name /usr/bin/scanqr (systemd) or /usr/local/bin/scanqr
+# (cron), and the hooks under /usr/share or /usr/local/share: installed, they
+# name where this install puts them.
+RELOCATE = sed -e 's|/usr/\(local/\)\{0,1\}bin/scanqr|$(bindir)/scanqr|g' \
+	-e 's|/usr/\(local/\)\{0,1\}share/scanqr/|$(datadir)/scanqr/|g'
 TARGET := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(TARGET)/release/scanqr
 INSTALLED = $(bindir)/scanqr $(man1dir)/scanqr.1 $(bashdir)/scanqr $(zshdir)/_scanqr \
-	$(fishdir)/scanqr.fish $(addprefix $(unitdir)/,$(notdir $(UNITS)))
+	$(fishdir)/scanqr.fish $(addprefix $(unitdir)/,$(notdir $(UNITS))) \
+	$(addprefix $(hooksdir)/,$(notdir $(HOOKS))) $(addprefix $(exampledir)/,$(notdir $(EXAMPLES)))
 
 .PHONY: build test install uninstall deb demo bench fuzz fuzz-long soak valgrind tools prereq clean
 
@@ -56,7 +66,10 @@ install: $(BIN)
 	install -m 644 dist/completions/scanqr.bash $(DESTDIR)$(bashdir)/scanqr
 	install -m 644 dist/completions/_scanqr $(DESTDIR)$(zshdir)/_scanqr
 	install -m 644 dist/completions/scanqr.fish $(DESTDIR)$(fishdir)/scanqr.fish
-	$(if $(UNITS),install -d $(DESTDIR)$(unitdir) && install -m 644 $(UNITS) $(DESTDIR)$(unitdir))
+	install -d $(DESTDIR)$(unitdir) $(DESTDIR)$(hooksdir) $(DESTDIR)$(exampledir)
+	for f in $(UNITS); do $(RELOCATE) $$f >$(DESTDIR)$(unitdir)/$${f##*/} && chmod 644 $(DESTDIR)$(unitdir)/$${f##*/} || exit 1; done
+	for f in $(HOOKS); do $(RELOCATE) $$f >$(DESTDIR)$(hooksdir)/$${f##*/} && chmod 755 $(DESTDIR)$(hooksdir)/$${f##*/} || exit 1; done
+	for f in $(EXAMPLES); do $(RELOCATE) $$f >$(DESTDIR)$(exampledir)/$${f##*/} && chmod 644 $(DESTDIR)$(exampledir)/$${f##*/} || exit 1; done
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))

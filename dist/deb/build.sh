@@ -62,19 +62,11 @@ min_version() {
 }
 
 doc=$root/usr/share/doc/scanqr
-install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/man/man1" "$doc" \
-    "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" \
-    "$root/usr/share/fish/vendor_completions.d"
-install -m 755 "$bin" "$root/usr/bin/scanqr"
-gzip -9n <doc/scanqr.1 >"$root/usr/share/man/man1/scanqr.1.gz"
-install -m 644 dist/completions/scanqr.bash "$root/usr/share/bash-completion/completions/scanqr"
-install -m 644 dist/completions/_scanqr "$root/usr/share/zsh/vendor-completions/_scanqr"
-install -m 644 dist/completions/scanqr.fish "$root/usr/share/fish/vendor_completions.d/scanqr.fish"
-for unit in dist/systemd/*; do
-    [ -f "$unit" ] || continue
-    install -d "$root/usr/lib/systemd/system"
-    install -m 644 "$unit" "$root/usr/lib/systemd/system/"
-done
+# The same files as `make install PREFIX=/usr`, in Debian's places.
+make --no-print-directory install DESTDIR="$root" PREFIX=/usr BIN="$bin" \
+    zshdir=/usr/share/zsh/vendor-completions >/dev/null
+gzip -9n "$root/usr/share/man/man1/scanqr.1"
+install -d "$root/DEBIAN" "$doc"
 gzip -9n <README.md >"$doc/README.md.gz"
 # Debian wants a changelog in every package; ours names the commit built.
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)

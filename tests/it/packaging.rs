@@ -105,11 +105,30 @@ fn files_under(root: &Path) -> BTreeSet<String> {
     out
 }
 
-fn units() -> Vec<String> {
-    match std::fs::read_dir(repo().join("dist/systemd")) {
-        Ok(dir) => dir.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect(),
-        Err(_) => Vec::new(),
-    }
+/// What an install puts under PREFIX besides the binary, man page and completions.
+fn shipped(prefix: &str) -> Vec<String> {
+    let files = [
+        "lib/systemd/system/scanqr@.service",
+        "lib/systemd/system/scanqr@.timer",
+        "share/scanqr/hooks/telegram",
+        "share/scanqr/hooks/mail",
+        "share/scanqr/examples/scanqr.cron",
+        "share/scanqr/examples/example.env",
+        "share/scanqr/examples/telegram.conf",
+    ];
+    files.iter().map(|f| format!("{prefix}/{f}")).collect()
+}
+
+/// Installed files name where the install put scanqr and its hooks.
+fn check_relocated(root: &Path, prefix: &str) {
+    let unit = std::fs::read_to_string(root.join(prefix).join("lib/systemd/system/scanqr@.service")).unwrap();
+    assert!(unit.contains(&format!("ExecStart=/{prefix}/bin/scanqr ensure")), "{unit}");
+    let cron = std::fs::read_to_string(root.join(prefix).join("share/scanqr/examples/scanqr.cron")).unwrap();
+    assert!(cron.contains(&format!(" /{prefix}/bin/scanqr ensure ")), "{cron}");
+    assert!(cron.contains(&format!("--on-qr /{prefix}/share/scanqr/hooks/telegram")), "{cron}");
+    let other = if prefix == "usr" { "/usr/local/" } else { "/usr/bin/" };
+    assert!(!cron.contains(other) && !unit.contains(other), "{other} left in an installed file");
+    assert_eq!(mode(&root.join(prefix).join("share/scanqr/hooks/telegram")), 0o755);
 }
 
 fn mode(path: &Path) -> u32 {
@@ -139,8 +158,9 @@ fn make_install_puts_exactly_these_files_and_uninstall_removes_them() {
         "usr/local/share/zsh/site-functions/_scanqr",
         "usr/local/share/fish/vendor_completions.d/scanqr.fish",
     ]);
-    want.extend(units().iter().map(|u| format!("usr/local/lib/systemd/system/{u}")));
+    want.extend(shipped("usr/local"));
     assert_eq!(files_under(&dest.0), want);
+    check_relocated(&dest.0, "usr/local");
     let bin = dest.0.join("usr/local/bin/scanqr");
     assert_eq!(mode(&bin), 0o755);
     let man = dest.0.join("usr/local/share/man/man1/scanqr.1");
@@ -182,7 +202,7 @@ fn make_deb_builds_a_package_whose_scanqr_runs() {
         "usr/share/doc/scanqr/changelog.gz",
         "usr/share/doc/scanqr/copyright",
     ]);
-    want.extend(units().iter().map(|u| format!("usr/lib/systemd/system/{u}")));
+    want.extend(shipped("usr"));
     assert_eq!(files, want);
 
     let field = |name: &str| {
@@ -201,6 +221,7 @@ fn make_deb_builds_a_package_whose_scanqr_runs() {
     let root = tmp.0.join("root");
     ok(&mut tool("dpkg", &["-x", deb.to_str().unwrap(), root.to_str().unwrap()]));
     check_runs(&root.join("usr/bin/scanqr"));
+    check_relocated(&root, "usr");
     if have("dpkg-shlibdeps", "make_deb_builds_a_package_whose_scanqr_runs (Depends cross-check)", false) {
         assert_eq!(depends, shlibdeps(&tmp.0, &root.join("usr/bin/scanqr")));
     }
