@@ -533,15 +533,7 @@ fn a_frame_header_announcing_exabytes_is_refused_unread() {
 /// A PNG of noise (incompressible: about 40 KB), valid for any real decoder.
 fn noise_png() -> Vec<u8> {
     let (w, h) = (200u32, 200u32);
-    let mut x = 0x2545_f491u32;
-    let pixels: Vec<u8> = (0..w * h)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect();
+    let pixels = scanqr_emulator::Rng::new(0x2545_f491).bytes((w * h) as usize);
     let mut out = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut out, w, h);
