@@ -64,22 +64,29 @@ pub(crate) fn route(mut conn: Conn, request: &Request, rest: Vec<u8>, shared: &S
             match http::read_body(&mut conn, request, rest) {
                 Ok(body) => pairing_code(&body, shared),
                 Err(BodyError::Io) => return,
-                Err(BodyError::TooLarge) => (413, json!({"error": "request body too large"})),
-                Err(BodyError::BadLength) => (400, json!({"error": "bad Content-Length"})),
+                Err(BodyError::TooLarge) => (413, object(&[("error", json!("request body too large"))])),
+                Err(BodyError::BadLength) => (400, object(&[("error", json!("bad Content-Length"))])),
             }
         }
-        Method::GetStateInstance => (200, json!({ "stateInstance": current_state(shared) })),
+        Method::GetStateInstance => (200, object(&[("stateInstance", json!(current_state(shared)))])),
         Method::GetWaSettings => (200, wa_settings(shared)),
         Method::Logout => {
             shared.with_instance(|i| i.set_state("notAuthorized"));
-            (200, json!({"isLogout": true}))
+            (200, object(&[("isLogout", json!(true))]))
         }
         Method::Reboot => {
             shared.reboots.fetch_add(1, Ordering::SeqCst);
-            (200, json!({"isReboot": !shared.options.reboot_fails}))
+            (200, object(&[("isReboot", json!(!shared.options.reboot_fails))]))
         }
     };
-    let _ = http::respond(&mut conn, status, &body.to_string());
+    let _ = http::respond(&mut conn, status, &body);
+}
+
+/// A JSON object with its fields in GREEN-API's order (serde_json's map
+/// would sort them).
+fn object(fields: &[(&str, Value)]) -> String {
+    let fields: Vec<String> = fields.iter().map(|(name, value)| format!("{}:{value}", json!(name))).collect();
+    format!("{{{}}}", fields.join(","))
 }
 
 fn current_state(shared: &Shared) -> String {
@@ -87,14 +94,14 @@ fn current_state(shared: &Shared) -> String {
     shared.with_instance(|i| i.state(now).to_string()).unwrap_or_else(|| "starting".to_string())
 }
 
-fn wa_settings(shared: &Shared) -> Value {
+fn wa_settings(shared: &Shared) -> String {
     let phone = shared.with_instance(|i| i.phone().to_string()).unwrap_or_default();
-    json!({
-        "avatar": "",
-        "phone": phone,
-        "stateInstance": current_state(shared),
-        "deviceId": format!("emulator-{}", shared.options.instance),
-    })
+    object(&[
+        ("avatar", json!("")),
+        ("phone", json!(phone)),
+        ("stateInstance", json!(current_state(shared))),
+        ("deviceId", json!(format!("emulator-{}", shared.options.instance))),
+    ])
 }
 
 /// The phone number of a getAuthorizationCode body: `{"phoneNumber": 79001234567}`,
@@ -108,21 +115,21 @@ fn phone_number(body: &[u8]) -> Result<u64, &'static str> {
 }
 
 /// getAuthorizationCode: a code now, and the instance authorized a while later.
-fn pairing_code(body: &[u8], shared: &Shared) -> (u16, Value) {
+fn pairing_code(body: &[u8], shared: &Shared) -> (u16, String) {
     let phone = match phone_number(body) {
         Ok(phone) => phone,
-        Err(why) => return (400, json!({ "error": why })),
+        Err(why) => return (400, object(&[("error", json!(why))])),
     };
     let options = &shared.options;
     if options.code_fails {
-        return (200, json!({"status": false}));
+        return (200, object(&[("status", json!(false))]));
     }
     let code = match &options.code {
         Some(code) => code.clone(),
         None => authorization_code(&mut Rng::new(shared.next_seed())),
     };
     shared.with_instance(|i| i.pair(phone, Instant::now(), options.authorize_after));
-    (200, json!({"status": true, "code": code}))
+    (200, object(&[("status", json!(true)), ("code", json!(code))]))
 }
 
 fn upgrade(mut conn: Conn, request: &Request, rest: Vec<u8>, shared: &Shared) {
@@ -170,6 +177,13 @@ mod tests {
         for bad in ["/", "/waInstance7/nope/tok", "/instance7/reboot/tok", "/waInstance7/reboot", "/a/b/c/d"] {
             assert_eq!(parse_path(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn objects_keep_their_field_order() {
+        let text = object(&[("status", json!(true)), ("code", json!("A\"B"))]);
+        assert_eq!(text, r#"{"status":true,"code":"A\"B"}"#);
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["code"], "A\"B");
     }
 
     #[test]
