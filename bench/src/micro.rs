@@ -39,7 +39,8 @@ pub const STAGES: [&str; 4] = ["JSON + base64", "PNG decode", "atomic write", "m
 fn frames() -> Vec<String> {
     (0..DISTINCT)
         .map(|i| {
-            let png = scanqr_emulator::qr_png(&scanqr_emulator::whatsapp_payload(0xBE_0000 + i));
+            let payload = scanqr_emulator::whatsapp_payload(0xBE_0000 + i);
+            let png = scanqr_emulator::picture_png(scanqr_emulator::Picture::Gray, &payload);
             let b64 = base64::engine::general_purpose::STANDARD.encode(png);
             format!(r#"{{"type":"qrCode","message":"{b64}"}}"#)
         })
@@ -94,7 +95,8 @@ pub fn frame(dir: &Path, iterations: usize) -> Result<Micro, String> {
 
 /// The emulator's grayscale PNG re-encoded as 8-bit RGB, 264x264.
 fn rgb_png(seed: u64) -> Result<Vec<u8>, String> {
-    let gray_png = scanqr_emulator::qr_png(&scanqr_emulator::whatsapp_payload(seed));
+    let payload = scanqr_emulator::whatsapp_payload(seed);
+    let gray_png = scanqr_emulator::picture_png(scanqr_emulator::Picture::Gray, &payload);
     let gray = image::decode_png(&gray_png).map_err(|e| e.to_string())?;
     let rgb: Vec<u8> = gray.pixels.iter().flat_map(|&l| [l, l, l]).collect();
     let mut out = Vec::new();

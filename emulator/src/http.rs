@@ -88,6 +88,39 @@ fn parse(head: &[u8]) -> Option<Request> {
     Some(Request { method, path, headers })
 }
 
+/// The most a request body may take; more is answered with 413.
+pub(crate) const MAX_BODY: usize = 16 * 1024;
+
+/// Why no request body could be read.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// The connection ended, failed or timed out before the body was complete.
+    Io,
+    /// Content-Length is over [`MAX_BODY`].
+    TooLarge,
+    /// Content-Length is not a number.
+    BadLength,
+}
+
+/// Reads the body announced by Content-Length (none: empty), starting with
+/// `rest`, the bytes read along with the head.
+pub(crate) fn read_body<S: Read>(stream: &mut S, request: &Request, mut rest: Vec<u8>) -> Result<Vec<u8>, BodyError> {
+    let length = match request.header("content-length") {
+        None => 0,
+        Some(v) => v.parse::<usize>().map_err(|_| BodyError::BadLength)?,
+    };
+    if length > MAX_BODY {
+        return Err(BodyError::TooLarge);
+    }
+    rest.truncate(length);
+    let missing = (length - rest.len()) as u64;
+    stream.by_ref().take(missing).read_to_end(&mut rest).map_err(|_| BodyError::Io)?;
+    if rest.len() < length {
+        return Err(BodyError::Io);
+    }
+    Ok(rest)
+}
+
 /// The reason phrase for the statuses this server uses.
 fn reason(status: u16) -> &'static str {
     match status {
@@ -96,6 +129,7 @@ fn reason(status: u16) -> &'static str {
         401 => "Unauthorized",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        413 => "Content Too Large",
         431 => "Request Header Fields Too Large",
         _ => "Error",
     }
@@ -103,9 +137,17 @@ fn reason(status: u16) -> &'static str {
 
 /// Writes a complete response with a JSON body and `Connection: close`.
 pub(crate) fn respond<S: Write>(stream: &mut S, status: u16, body: &str) -> io::Result<()> {
-    let allow = if status == 405 { "Allow: GET\r\n" } else { "" };
+    write_response(stream, status, "", body)
+}
+
+/// 405, naming the one method `allow`ed.
+pub(crate) fn method_not_allowed<S: Write>(stream: &mut S, allow: &str) -> io::Result<()> {
+    write_response(stream, 405, &format!("Allow: {allow}\r\n"), r#"{"error":"method not allowed"}"#)
+}
+
+fn write_response<S: Write>(stream: &mut S, status: u16, extra_headers: &str, body: &str) -> io::Result<()> {
     let head = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{allow}Connection: close\r\n\r\n",
+        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra_headers}Connection: close\r\n\r\n",
         reason(status),
         body.len()
     );
@@ -138,5 +180,22 @@ mod tests {
         assert!(matches!(read_head(&mut &b"GET / HTTP/1.1\r\n"[..]), Err(HeadError::Io)));
         let huge = vec![b'a'; MAX_HEAD + 10];
         assert!(matches!(read_head(&mut &huge[..]), Err(HeadError::TooLarge)));
+    }
+
+    fn request(content_length: Option<&str>) -> Request {
+        let headers = content_length.map(|v| ("content-length".to_string(), v.to_string())).into_iter().collect();
+        Request { method: "POST".into(), path: "/".into(), headers }
+    }
+
+    #[test]
+    fn reads_a_body_by_its_length() {
+        let body = read_body(&mut &b"lo, and more"[..], &request(Some("5")), b"hel".to_vec()).unwrap();
+        assert_eq!(body, b"hello");
+        assert_eq!(read_body(&mut &b"x"[..], &request(Some("2")), b"abc".to_vec()).unwrap(), b"ab");
+        assert_eq!(read_body(&mut &b"x"[..], &request(None), Vec::new()).unwrap(), b"");
+        assert!(matches!(read_body(&mut &b"ab"[..], &request(Some("5")), Vec::new()), Err(BodyError::Io)));
+        assert!(matches!(read_body(&mut &b""[..], &request(Some("-1")), Vec::new()), Err(BodyError::BadLength)));
+        let huge = (MAX_BODY + 1).to_string();
+        assert!(matches!(read_body(&mut &b""[..], &request(Some(&huge)), Vec::new()), Err(BodyError::TooLarge)));
     }
 }

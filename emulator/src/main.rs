@@ -1,66 +1,14 @@
-//! `scanqr-emulator`: serve GREEN-API's scanqrcode websocket locally.
-//! Run `scanqr-emulator --help` for usage.
+//! `scanqr-emulator`: serve GREEN-API's scanqrcode websocket and the HTTP
+//! methods around a login locally. Run `scanqr-emulator --help` for usage.
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use scanqr_emulator::{Options, Scenario, Server, DEFAULT_TOKEN};
+use scanqr_emulator::{Options, Picture, Scenario, Server, DEFAULT_TOKEN};
 
-const HELP: &str = "\
-scanqr-emulator: a local stand-in for GREEN-API's QR login websocket
-
-USAGE:
-    scanqr-emulator [OPTIONS] SCENARIO [ARGS]
-
-It listens on 127.0.0.1 and answers, like GREEN-API does on one host:
-    GET /waInstance{ID}/scanqrcode/{TOKEN}         websocket: the SCENARIO below
-    GET /waInstance{ID}/getStateInstance/{TOKEN}   {\"stateInstance\":\"...\"}
-    GET /waInstance{ID}/logout/{TOKEN}             {\"isLogout\":true}
-A wrong ID or TOKEN gets HTTP 401, any other path 404.
-
-SCENARIOS (what each websocket connection is sent):
-    authorize [N [S]]   N QR codes (default 3), S seconds apart (default 1,
-                        fractions allowed), then accountData: a successful login
-    already             alreadyLogged: the instance is logged in already
-    timeout [N [S]]     N QR codes, S seconds apart, then timeoutExpired
-    error TEXT          an error message with TEXT
-    reject              HTTP 401 on the websocket upgrade (bad credentials)
-    drop [N [S]]        first connection: one QR code, then the TCP connection
-                        is cut without a close frame; later connections behave
-                        like `authorize N S`: tests a client's reconnect
-    flood N             N QR codes back to back, then accountData: for benchmarks
-
-OPTIONS:
-    --port P        listen on 127.0.0.1:P (default: any free port)
-    --tls           serve https/wss with a fresh certificate for 127.0.0.1 and
-                    localhost; its CA is written to a temporary file (ca_file=)
-    --instance ID   the instance id to accept (default 1101000001)
-    --token T       the API token to accept (default: a fixed test token)
-    --state S       what getStateInstance answers at first: authorized
-                    (default), notAuthorized, blocked, sleepMode, starting or
-                    yellowCard. A logout makes it notAuthorized, a login
-                    authorized.
-    --once          exit after the first websocket session ends (for demos)
-    -h, --help      show this help
-
-OUTPUT:
-    On start, one `key=value` line per item on stdout, then a hint on stderr:
-        api_url=http://127.0.0.1:41234
-        instance=1101000001
-        token=d75b...
-        ca_file=/tmp/scanqr-emulator-.../ca.pem     (only with --tls)
-    It serves until killed (Ctrl-C, SIGTERM), or with --once until the first
-    session is over; then it removes its temporary files and exits 0.
-
-EXAMPLES:
-    scanqr-emulator authorize 2 0.5
-    scanqr-emulator --tls --once authorize
-    scanqr-emulator --port 8080 error \"Instance is not found\"
-";
-
-const STATES: [&str; 6] = ["authorized", "notAuthorized", "blocked", "sleepMode", "starting", "yellowCard"];
+const HELP: &str = include_str!("help.txt");
 
 struct Args {
     options: Options,
@@ -100,6 +48,13 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("seconds: expected a number from 0 to 86400, got {text:?}"))
 }
 
+fn parse_code(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.len() > 64 || !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!("--code: expected 1 to 64 printable characters without spaces, got {text:?}"));
+    }
+    Ok(text.to_string())
+}
+
 fn parse_path_part(name: &str, text: &str) -> Result<String, String> {
     if text.is_empty() || text.contains(['/', '?', '#', ' ']) {
         return Err(format!("{name}: must be non-empty, without '/', '?', '#' or spaces"));
@@ -135,11 +90,22 @@ fn parse_args(argv: &[String]) -> Result<Parsed, String> {
             "--token" => options.token = parse_path_part("--token", value(name, inline, &mut rest)?)?,
             "--state" => {
                 let v = value(name, inline, &mut rest)?;
-                if !STATES.contains(&v) {
-                    return Err(format!("--state: expected one of {}, got {v:?}", STATES.join(", ")));
+                if v.is_empty() {
+                    return Err("--state: expected a state such as authorized or notAuthorized".to_string());
                 }
                 options.state = v.to_string();
             }
+            "--picture" => {
+                let v = value(name, inline, &mut rest)?;
+                options.picture = Picture::from_name(v).ok_or_else(|| {
+                    let names: Vec<&str> = Picture::ALL.iter().map(|p| p.name()).collect();
+                    format!("--picture: expected one of {}, got {v:?}", names.join(", "))
+                })?;
+            }
+            "--code" => options.code = Some(parse_code(value(name, inline, &mut rest)?)?),
+            "--code-fails" => options.code_fails = true,
+            "--authorize-after" => options.authorize_after = parse_seconds(value(name, inline, &mut rest)?)?,
+            "--reboot-fails" => options.reboot_fails = true,
             _ => return Err(format!("unknown option {arg:?}")),
         }
     }
@@ -207,34 +173,40 @@ static STOP: AtomicBool = AtomicBool::new(false);
 #[cfg(unix)]
 mod signals {
     use super::STOP;
-    use std::os::raw::c_int;
     use std::sync::atomic::Ordering;
 
-    extern "C" {
-        // From the C library std already links; returns the old handler.
-        fn signal(signum: c_int, handler: extern "C" fn(c_int)) -> usize;
-    }
-
-    extern "C" fn on_signal(_: c_int) {
+    extern "C" fn on_signal(_: libc::c_int) {
         // Only an atomic store: async-signal-safe.
         STOP.store(true, Ordering::SeqCst);
     }
 
     /// Turns SIGINT and SIGTERM into a clean stop (temporary files removed).
-    pub fn install() {
-        const SIGINT: c_int = 2;
-        const SIGTERM: c_int = 15;
-        // SAFETY: `on_signal` only stores to an atomic, which is async-signal-safe.
+    pub fn install() -> std::io::Result<()> {
+        // SAFETY: an all-zero sigaction is a valid value of the C struct, the
+        // mask is initialised by sigemptyset before use, and `on_signal` only
+        // stores to an atomic, which is async-signal-safe.
         unsafe {
-            signal(SIGINT, on_signal);
-            signal(SIGTERM, on_signal);
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            action.sa_flags = libc::SA_RESTART;
+            if libc::sigemptyset(&mut action.sa_mask) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            for signal in [libc::SIGINT, libc::SIGTERM] {
+                if libc::sigaction(signal, &action, std::ptr::null_mut()) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
         }
+        Ok(())
     }
 }
 
 #[cfg(not(unix))]
 mod signals {
-    pub fn install() {}
+    pub fn install() -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn describe(scenario: &Scenario) -> String {
@@ -258,12 +230,12 @@ fn describe(scenario: &Scenario) -> String {
 
 fn run(args: Args) -> Result<(), String> {
     // Before anything is printed: whoever reads `ca_file=` may signal at once.
-    signals::install();
+    signals::install().map_err(|e| format!("cannot handle SIGINT and SIGTERM: {e}"))?;
     let Args { options, once, label } = args;
     let custom_token = options.token != DEFAULT_TOKEN;
     let token = options.token.clone();
     let instance = options.instance.clone();
-    let what = describe(&options.scenario);
+    let what = format!("{}; {} pictures", describe(&options.scenario), options.picture.name());
     let server = Server::start(options).map_err(|e| format!("cannot start: {e}"))?;
 
     let mut lines = format!("api_url={}\ninstance={instance}\ntoken={token}\n", server.api_url());
@@ -347,6 +319,18 @@ mod tests {
         assert_eq!(run_args(&["already"]).options.scenario, Scenario::Already);
         assert!(matches!(run_args(&["drop"]).options.scenario, Scenario::Drop { qr: 3, .. }));
         assert_eq!(run_args(&["--state", "blocked", "already"]).options.state, "blocked");
+        assert_eq!(run_args(&["--state", "someNewState", "already"]).options.state, "someNewState");
+        assert_eq!(a.options.picture, Picture::GreenApi);
+        let a = run_args(&["--picture", "rgb300", "--code=ABCD1234", "--authorize-after", "0.5", "already"]);
+        assert_eq!(a.options.picture, Picture::Rgb300Bicubic);
+        assert_eq!(a.options.code.as_deref(), Some("ABCD1234"));
+        assert_eq!(a.options.authorize_after, Duration::from_millis(500));
+        assert!(!a.options.code_fails && !a.options.reboot_fails);
+        let a = run_args(&["--code-fails", "--reboot-fails", "--picture", "gray", "already"]);
+        assert!(a.options.code_fails && a.options.reboot_fails);
+        assert_eq!(a.options.picture, Picture::Gray);
+        assert_eq!(run_args(&["--picture", "rgb264", "already"]).options.picture, Picture::Rgb264Bilinear);
+        assert_eq!(run_args(&["--picture", "greenapi", "already"]).options.picture, Picture::GreenApi);
         assert!(matches!(parse(&["--help"]), Ok(Parsed::Help)));
     }
 
@@ -364,7 +348,12 @@ mod tests {
             &["flood"],
             &["--port", "70000", "already"],
             &["--port"],
-            &["--state", "weird", "already"],
+            &["--state", "", "already"],
+            &["--picture", "jpeg", "already"],
+            &["--code", "", "already"],
+            &["--code", "AB CD", "already"],
+            &["--authorize-after", "-1", "already"],
+            &["--code"],
             &["--token", "a/b", "already"],
             &["--bogus", "already"],
         ] {

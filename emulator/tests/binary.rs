@@ -63,10 +63,26 @@ fn help_teaches_and_bad_arguments_fail() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for word in ["USAGE", "authorize", "flood", "--tls", "--once", "api_url="] {
+    for word in [
+        "USAGE",
+        "authorize",
+        "flood",
+        "--tls",
+        "--once",
+        "api_url=",
+        "--picture",
+        "greenapi",
+        "--code",
+        "--code-fails",
+        "--authorize-after",
+        "--reboot-fails",
+        "getAuthorizationCode",
+        "getWaSettings",
+        "reboot",
+    ] {
         assert!(help.contains(word), "help lacks {word}");
     }
-    for bad in [&[][..], &["nonsense"], &["authorize", "x"], &["--port"]] {
+    for bad in [&[][..], &["nonsense"], &["authorize", "x"], &["--port"], &["--picture", "jpeg", "already"]] {
         let out = Command::new(BIN).args(bad).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
         assert!(String::from_utf8_lossy(&out.stderr).contains("--help"));

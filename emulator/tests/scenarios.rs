@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use scanqr_emulator::{qr_png, whatsapp_payload, Options, Scenario, Server};
+use scanqr_emulator::{qr_png, whatsapp_payload, Options, Picture, Scenario, Server};
 use serde_json::Value;
 use tungstenite::{Message, WebSocket};
 
@@ -144,13 +144,13 @@ fn decode_png(bytes: &[u8]) -> (u32, u32) {
     (info.width, info.height)
 }
 
-/// Checks every qrCode frame holds a 264x264 PNG; returns the distinct ones.
+/// Checks every qrCode frame holds GREEN-API's 276x276 PNG; returns how many
+/// distinct ones there are. (Equal frames are decoded once.)
 fn check_qr_frames(session: &Session) -> usize {
-    let mut distinct = std::collections::HashSet::new();
-    for frame in session.frames.iter().filter(|f| f["type"] == "qrCode") {
-        let png = STANDARD.decode(frame["message"].as_str().unwrap()).unwrap();
-        assert_eq!(decode_png(&png), (264, 264));
-        distinct.insert(png);
+    let distinct: std::collections::HashSet<&str> =
+        session.frames.iter().filter(|f| f["type"] == "qrCode").map(|f| f["message"].as_str().unwrap()).collect();
+    for b64 in &distinct {
+        assert_eq!(decode_png(&STANDARD.decode(b64).unwrap()), (276, 276));
     }
     distinct.len()
 }
@@ -407,9 +407,9 @@ fn bad_input_is_answered_not_panicked_on() {
 fn payloads_and_pngs() {
     let a = whatsapp_payload(1);
     assert!(a.starts_with("2@") && a.split(',').count() == 4);
-    assert!((200..=260).contains(&a.len()));
+    assert_eq!(a.len(), 217);
     assert_ne!(a, whatsapp_payload(2));
-    assert_eq!(decode_png(&qr_png(&a)), (264, 264));
+    assert_eq!(decode_png(&qr_png(&a)), (276, 276));
 }
 
 #[test]
@@ -421,6 +421,22 @@ fn default_options() {
     assert!(!o.tls);
     assert_eq!(o.port, 0);
     assert_eq!(o.state, "authorized");
+    assert_eq!(o.picture, Picture::GreenApi);
+    assert_eq!((o.code, o.code_fails, o.reboot_fails), (None, false, false));
+    assert_eq!(o.authorize_after, Duration::from_secs(3));
+}
+
+#[test]
+fn the_picture_option_chooses_the_frames_picture() {
+    let server = Server::start(Options {
+        scenario: Scenario::Authorize { qr: 1, every: FAST },
+        picture: Picture::Rgb300Bicubic,
+        ..Options::default()
+    })
+    .unwrap();
+    let session = read_session(&mut connect(&server));
+    let png = STANDARD.decode(session.frames[0]["message"].as_str().unwrap()).unwrap();
+    assert_eq!(decode_png(&png), (300, 300));
 }
 
 #[test]

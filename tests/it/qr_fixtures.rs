@@ -546,35 +546,8 @@ pub fn raw_png(
 
 // ------------------------------------------------------------ payloads
 
-/// A deterministic xorshift generator.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
-    }
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn b64ish(rng: &mut Rng, n: usize) -> String {
-    (0..n).map(|_| B64[rng.below(64) as usize] as char).collect()
-}
-
-/// What WhatsApp's linking QR carries: `2@` then base64 fields split by commas.
-pub fn whatsapp_payload(seed: u64) -> String {
-    let mut rng = Rng::new(seed);
-    format!("2@{},{},{},{}", b64ish(&mut rng, 88), b64ish(&mut rng, 44), b64ish(&mut rng, 44), b64ish(&mut rng, 44))
-}
+/// The emulator's generator and pairing string: one copy for tests, bench and emulator.
+pub use scanqr_emulator::{whatsapp_payload, Rng};
 
 /// The longest text (up to `fill` of the capacity) that fits `version` at `ec`.
 pub fn payload_for(version: i16, ec: EcLevel, seed: u64, fill: f32) -> String {
@@ -582,7 +555,7 @@ pub fn payload_for(version: i16, ec: EcLevel, seed: u64, fill: f32) -> String {
     let text: String = (0..3000)
         .map(|_| {
             let alphabet = b"abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/?=&";
-            alphabet[rng.below(alphabet.len() as u64) as usize] as char
+            alphabet[rng.below(alphabet.len())] as char
         })
         .collect();
     let fits = |n: usize| QrCode::with_version(&text.as_bytes()[..n], Version::Normal(version), ec).is_ok();

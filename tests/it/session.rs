@@ -31,7 +31,7 @@ fn authorized_reports_each_qr_and_the_account_then_removes_the_file() {
     assert_eq!((ev[2]["n"].clone(), ev[3]["n"].clone()), (json!(1), json!(2)));
     assert_eq!(
         (ev[2]["path"].clone(), ev[2]["width"].clone(), ev[2]["height"].clone()),
-        (json!("qr.png"), json!(264), json!(264))
+        (json!("qr.png"), json!(276), json!(276))
     );
     assert_eq!(
         ev[4],
@@ -404,7 +404,7 @@ fn human_lines_and_quiet() {
     let lines: Vec<_> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 4, "{run:?}");
     assert!(lines[0].starts_with("connecting to ws://127.0.0.1:") && lines[0].ends_with("/scanqrcode/*** (attempt 1)"));
-    assert!(lines[2].starts_with("qr 1: qr.png (264x264)"));
+    assert!(lines[2].starts_with("qr 1: qr.png (276x276)"));
     assert_eq!(lines[3], "authorized: logged in as 79001234567@c.us (Ann)");
     assert_eq!(run.stderr, "");
     let run = run_in(&scratch("quiet"), &authorize(1).url(), &["-q"]);

@@ -104,7 +104,7 @@ pub fn linger(ws: &mut WebSocket<TcpStream>, max: Duration) {
     }
 }
 
-/// A QR PNG as GREEN-API sends one (264x264).
+/// A QR PNG as GREEN-API sends one (276x276 RGBA, version 11).
 pub fn qr_png(seed: u64) -> Vec<u8> {
     scanqr_emulator::qr_png(&scanqr_emulator::whatsapp_payload(seed))
 }
