@@ -89,11 +89,11 @@ demo: prereq
 		exec target/release/scanqr $(ARGS); \
 	fi; \
 	info=$$(mktemp); \
-	target/release/scanqr-emulator --once authorize 3 2 >"$$info" 2>/dev/null & emu=$$!; \
+	target/release/scanqr-emulator --once --state notAuthorized --code ABCD1234 authorize 3 2 >"$$info" 2>/dev/null & emu=$$!; \
 	trap 'kill $$emu 2>/dev/null; rm -f "$$info"' EXIT INT TERM; \
 	for i in $$(seq 100); do grep -q '^token=' "$$info" && break; sleep 0.05; done; \
 	url=$$(sed -n 's/^api_url=//p' "$$info"); \
-	echo "demo: the built-in GREEN-API emulator listens at $$url; it sends 3 QR codes, 2 s apart, then 'scans' them."; \
+	echo "demo: using the built-in GREEN-API emulator at $$url (not a real instance): it sends 3 QR codes, 2 s apart, then 'scans' them; with --phone, its pairing code is entered 3 s after it is given."; \
 	ID_INSTANCE=$$(sed -n 's/^instance=//p' "$$info") \
 	API_TOKEN_INSTANCE=$$(sed -n 's/^token=//p' "$$info") \
 	target/release/scanqr --api-url "$$url" $(ARGS)
