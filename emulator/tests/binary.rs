@@ -1,6 +1,8 @@
 //! Runs the `scanqr-emulator` binary: help, argument errors, stdout format,
 //! `--once`, and clean exit on SIGTERM.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;

@@ -1,6 +1,8 @@
 //! The HTTP methods around a login: getAuthorizationCode, getStateInstance,
 //! getWaSettings, reboot and logout, over real sockets.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};

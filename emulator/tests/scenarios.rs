@@ -1,5 +1,7 @@
 //! Drives the emulator with plain tungstenite / native-tls clients.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};

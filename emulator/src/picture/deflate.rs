@@ -290,7 +290,7 @@ mod tests {
         let mut runs = Vec::new();
         for _ in 0..300 {
             let byte = if rng.below(3) == 0 { rng.byte() } else { 0 };
-            runs.extend(std::iter::repeat(byte).take(1 + rng.below(700)));
+            runs.extend(std::iter::repeat_n(byte, 1 + rng.below(700)));
         }
         let noise = rng.bytes(5000);
         let every_byte: Vec<u8> = (0..=255u8).collect();
