@@ -1,5 +1,8 @@
 //! Shared test helpers: scripted servers on 127.0.0.1 and a runner for the real binary.
 
+pub mod pty;
+pub mod vt;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream};
