@@ -55,7 +55,8 @@ pub fn run(mut cfg: Config, streams: Streams) -> i32 {
         Terminal::Always => true,
         Terminal::Never => false,
     };
-    let mut rep = Reporter::new(ReportOptions { json: cfg.json, quiet: cfg.quiet, draw }, secrets, streams);
+    let opts = ReportOptions { json: cfg.json, quiet: cfg.quiet, draw, compact: cfg.compact, style: cfg.style };
+    let mut rep = Reporter::new(opts, secrets, streams);
     if let Err(e) = signals {
         rep.warning(&format!("cannot install the signal handlers ({e}); SIGINT/SIGTERM will end scanqr at once"));
     }

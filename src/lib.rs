@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod draw;
 pub mod error;
 pub mod files;
 pub mod hooks;
@@ -21,7 +22,6 @@ pub mod secret;
 pub mod session;
 pub mod signal;
 pub mod sys;
-pub mod terminal;
 pub mod url;
 
 pub use error::Error;

@@ -1,38 +1,46 @@
-//! Events to lines: human status lines or JSON objects, one per event.
+//! Events to lines: human status lines or JSON objects, one per event; on a
+//! terminal also the QR drawing and its countdown (`screen`).
 //!
 //! Invariant: once a run has a Reporter, every byte it prints passes through
-//! `Reporter::write`, which masks every secret (`secret::Secrets::mask`)
+//! `Lines::emit`, which masks every secret (`secret::Secrets::mask`)
 //! whatever code built the text. Before that, `app` masks its one line the
 //! same way.
 
+use crate::config::Style;
+use crate::draw::fit::Size;
 use crate::outcome::{self, Outcome};
+use crate::qr::Modules;
 use crate::secret::Secrets;
 use crate::{signal, sys};
+use screen::{Erase, Screen};
 use serde_json::Value;
 use std::io::{IsTerminal, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
 
-/// Where a QR drawing goes and what is on screen from the last one.
-#[derive(Debug)]
-struct Drawing {
-    to_stderr: bool,
-    /// Redraw in place: the drawing stream is a terminal.
-    in_place: bool,
-    /// Lines of the last QR block (its status line when on the same stream, and the drawing).
-    block: usize,
-    /// Lines printed to a terminal since that block; redraw only when 0.
-    since: usize,
-}
+mod screen;
 
+/// Events to the two streams; QR codes also to the screen.
 #[derive(Debug)]
 pub struct Reporter {
+    lines: Lines,
+    screen: Option<Screen>,
+}
+
+/// The writing half of a [`Reporter`]: events as lines, and the status line
+/// a terminal shows under them until the next line replaces it.
+#[derive(Debug)]
+struct Lines {
     json: bool,
     quiet: bool,
     secrets: Secrets,
-    drawing: Option<Drawing>,
     stdout: Out,
     stderr: Out,
+    /// Lines written to terminals so far: whatever is on screen below a
+    /// drawing that ended at another count was not printed by it.
+    tty_lines: usize,
+    /// The status line at the cursor (on stderr?, its text), without a newline.
+    status: Option<(bool, String)>,
 }
 
 /// How events are printed.
@@ -44,6 +52,9 @@ pub struct ReportOptions {
     pub quiet: bool,
     /// Draw QR codes in the terminal (`--terminal` resolved by the caller).
     pub draw: bool,
+    /// Draw with sextants instead of half blocks.
+    pub compact: bool,
+    pub style: Style,
 }
 
 /// Where output goes: the process's stdout and stderr, or files a test reads.
@@ -122,13 +133,9 @@ impl Out {
 impl Reporter {
     pub fn new(opts: ReportOptions, secrets: Secrets, streams: Streams) -> Reporter {
         let (stdout, stderr) = (Out::new(streams.stdout), Out::new(streams.stderr));
-        let drawing = opts.draw.then_some(Drawing {
-            to_stderr: opts.json,
-            in_place: if opts.json { stderr.tty } else { stdout.tty },
-            block: 0,
-            since: 0,
-        });
-        Reporter { json: opts.json, quiet: opts.quiet, secrets, drawing, stdout, stderr }
+        let screen = opts.draw.then(|| Screen::new(&opts, if opts.json { stderr.tty } else { stdout.tty }));
+        let lines = Lines { json: opts.json, quiet: opts.quiet, secrets, stdout, stderr, tty_lines: 0, status: None };
+        Reporter { lines, screen }
     }
 
     /// `proxy`: `host:port` of the proxy the connection goes through, if any.
@@ -142,36 +149,46 @@ impl Reporter {
         self.event("connecting", &fields, &human, false);
     }
 
+    /// A new connection: a new scan window, and no QR code yet.
     pub fn connected(&mut self) {
+        if let Some(screen) = &mut self.screen {
+            screen.connected();
+        }
         self.event("connected", &[], "connected; waiting for a QR code", false);
     }
 
-    pub fn qr(&mut self, n: u64, path: &Path, width: u32, height: u32, modules: Option<usize>) {
+    /// QR `n`, written to `path`: its line, then its drawing in place of the
+    /// last one (when it fits), or why it is not drawn.
+    pub fn qr(&mut self, n: u64, path: &Path, width: u32, height: u32, modules: Result<Modules, String>) {
         let p = path.display().to_string();
         let mut fields =
             vec![("n", n.into()), ("path", p.clone().into()), ("width", width.into()), ("height", height.into())];
-        if let Some(m) = modules {
-            fields.push(("modules", m.into()));
+        if let Ok(m) = &modules {
+            fields.push(("modules", m.size.into()));
         }
         let human = format!("qr {n}: {p} ({width}x{height}); scan it in WhatsApp > Linked devices > Link a device");
-        self.erase_last_drawing();
+        if let Some(screen) = &mut self.screen {
+            screen.erase(&mut self.lines, Erase::Block);
+        }
+        let before = self.lines.tty_lines;
         self.event("qr", &fields, &human, false);
-    }
-
-    /// A QR drawing, printed right after its `qr` line.
-    pub fn drawing(&mut self, text: &str) {
-        let Some(d) = &self.drawing else { return };
-        let to_stderr = d.to_stderr;
-        let lines = text.lines().count();
-        self.write(to_stderr, text);
-        if let Some(d) = &mut self.drawing {
-            d.block = lines + usize::from(!to_stderr && !self.json && !self.quiet);
-            d.since = 0;
+        let head = self.lines.tty_lines - before;
+        let Some(screen) = &mut self.screen else { return };
+        match modules {
+            Ok(m) => screen.qr(&mut self.lines, n, p, m, head),
+            Err(why) => {
+                screen.void(&mut self.lines);
+                self.warning(&format!("cannot draw QR {n} in the terminal ({why}); the file {p} is complete"));
+            }
         }
     }
 
-    pub fn draws(&self) -> bool {
-        self.drawing.is_some()
+    /// A tick of the session loop: fit the drawing to a resized terminal,
+    /// and move the countdown on.
+    pub fn tick(&mut self) {
+        if let Some(screen) = &mut self.screen {
+            screen.tick(&mut self.lines);
+        }
     }
 
     /// A pairing code to enter on the phone, shown grouped as WhatsApp shows it (`ABCD-1234`).
@@ -185,16 +202,22 @@ impl Reporter {
     }
 
     pub fn warning(&mut self, message: &str) {
-        self.event("warning", &[("message", message.into())], &format!("warning: {message}"), true);
+        self.lines.warning(message);
     }
 
     pub fn reconnecting(&mut self, reason: &str, delay_s: u64) {
+        if let Some(screen) = &mut self.screen {
+            screen.void(&mut self.lines);
+        }
         let human = format!("reconnecting in {delay_s} s: {reason}");
         self.event("reconnecting", &[("reason", reason.into()), ("delay_s", delay_s.into())], &human, false);
     }
 
     /// The last line of a run; returns the exit code.
     pub fn outcome(&mut self, o: &Outcome) -> i32 {
+        if let Some(screen) = &mut self.screen {
+            screen.void(&mut self.lines);
+        }
         let code = o.exit_code();
         let (mut fields, human): (Vec<(&str, Value)>, String) = match o {
             Outcome::Authorized(acc) => {
@@ -255,6 +278,12 @@ impl Reporter {
 
     /// Print an event. `problem`: goes to stderr in human mode and survives `--quiet`.
     pub fn event(&mut self, name: &str, fields: &[(&str, Value)], human: &str, problem: bool) {
+        self.lines.event(name, fields, human, problem);
+    }
+}
+
+impl Lines {
+    fn event(&mut self, name: &str, fields: &[(&str, Value)], human: &str, problem: bool) {
         if self.quiet && !problem {
             return;
         }
@@ -272,27 +301,56 @@ impl Reporter {
         }
     }
 
-    fn erase_last_drawing(&mut self) {
-        if let Some(d) = &mut self.drawing {
-            if d.in_place && d.block > 0 && d.since == 0 {
-                let up = format!("\x1b[{}A\x1b[J", d.block);
-                let to_stderr = d.to_stderr;
-                d.block = 0;
-                self.write(to_stderr, &up);
-            }
+    fn warning(&mut self, message: &str) {
+        self.event("warning", &[("message", message.into())], &format!("warning: {message}"), true);
+    }
+
+    /// Everything but the status line is written here. On a terminal the
+    /// status line goes first, so the text takes its place.
+    fn write(&mut self, to_stderr: bool, text: &str) {
+        if self.out(to_stderr).tty {
+            self.clear_status();
+            self.tty_lines += text.matches('\n').count();
+        }
+        self.emit(to_stderr, text);
+    }
+
+    /// Show `text` at the cursor, in place of the last status line, until the next write.
+    fn status(&mut self, to_stderr: bool, text: &str) {
+        if self.status.as_ref().is_some_and(|(on, shown)| *on == to_stderr && shown == text) {
+            return;
+        }
+        self.emit(to_stderr, &format!("\r\x1b[K{text}"));
+        self.status = Some((to_stderr, text.to_string()));
+    }
+
+    fn clear_status(&mut self) {
+        if let Some((to_stderr, _)) = self.status.take() {
+            self.emit(to_stderr, "\r\x1b[K");
         }
     }
 
-    /// The one place output is written. A closed pipe is ignored, never a panic.
-    fn write(&mut self, to_stderr: bool, text: &str) {
+    /// The size of the terminal a stream goes to.
+    fn size(&self, to_stderr: bool) -> Option<Size> {
+        let file = self.out(to_stderr).file.as_ref()?;
+        let (cols, lines) = sys::terminal_size(file.as_fd())?;
+        Some(Size { cols: cols.into(), lines: lines.into() })
+    }
+
+    fn out(&self, to_stderr: bool) -> &Out {
+        if to_stderr {
+            &self.stderr
+        } else {
+            &self.stdout
+        }
+    }
+
+    /// The one place bytes are written, every secret masked. A closed pipe
+    /// is ignored, never a panic.
+    fn emit(&mut self, to_stderr: bool, text: &str) {
         let text = self.secrets.mask(text);
         let out = if to_stderr { &mut self.stderr } else { &mut self.stdout };
         out.write(text.as_bytes());
-        if let Some(d) = &mut self.drawing {
-            if out.tty {
-                d.since += text.matches('\n').count();
-            }
-        }
     }
 }
 

@@ -9,7 +9,7 @@ use crate::hooks::Hooks;
 use crate::message::{self, Message};
 use crate::outcome::Outcome;
 use crate::report::Reporter;
-use crate::{image, instance, pairing, qr, signal, terminal, Error};
+use crate::{image, instance, pairing, qr, signal, Error};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use tungstenite::WebSocket;
@@ -124,6 +124,7 @@ impl Session<'_> {
                 return close(ws, End::Outcome(Outcome::Timeout { server: false }));
             }
             self.hooks.poll(self.rep);
+            self.rep.tick();
             match ws.read() {
                 Ok(msg) => {
                     last_frame = Instant::now();
@@ -188,17 +189,7 @@ impl Session<'_> {
         self.n += 1;
         let path = self.files.write(self.n, png)?;
         let modules = qr::read_modules(&gray);
-        self.rep.qr(self.n, &path, gray.width, gray.height, modules.as_ref().ok().map(|m| m.size));
-        if self.rep.draws() {
-            match modules {
-                Ok(m) => self.rep.drawing(&terminal::render(&m, self.cfg.style)),
-                Err(why) => self.rep.warning(&format!(
-                    "cannot draw QR {} in the terminal ({why}); the file {} is complete",
-                    self.n,
-                    path.display()
-                )),
-            }
-        }
+        self.rep.qr(self.n, &path, gray.width, gray.height, modules);
         self.hooks.qr(self.n, &path, self.rep);
         Ok(())
     }

@@ -11,7 +11,7 @@
 //!
 //! * per-frame CPU and terminal text: in process, over the library functions
 //!   the session calls (`message::parse`, `image::decode_png`,
-//!   `qr::read_modules`, `files::QrFiles::write`, `terminal::render`), on
+//!   `qr::read_modules`, `files::QrFiles::write`, `draw::render`), on
 //!   emulator pictures; medians of per-iteration thread CPU time
 //!   (`CLOCK_THREAD_CPUTIME_ID`) and of wall time;
 //! * end to end: the release binary against the emulator

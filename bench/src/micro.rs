@@ -5,9 +5,9 @@
 use crate::measure::thread_cpu;
 use crate::stats::Samples;
 use base64::Engine as _;
+use scanqr::draw::{self, Style};
 use scanqr::files::QrFiles;
 use scanqr::message::{self, Message};
-use scanqr::terminal::{self, Style};
 use scanqr::{image, qr};
 use std::hint::black_box;
 use std::path::Path;
@@ -124,7 +124,7 @@ pub fn terminal_text(iterations: usize) -> Result<Micro, String> {
         let (c0, w0) = (thread_cpu(), Instant::now());
         let gray = image::decode_png(black_box(png)).map_err(|e| e.to_string())?;
         let text = qr::read_modules(&gray).map(|m| {
-            let t = terminal::render(&m, style);
+            let t = draw::render(&m, style);
             (m.size, t)
         });
         let (c1, w1) = (thread_cpu(), Instant::now());

@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use scanqr::image::{decode_png, MAX_SIDE};
 use scanqr::qr::read_modules;
-use scanqr::terminal::{line_count, render, Style};
+use scanqr::draw::{line_count, render, Style};
 
 fuzz_target!(|data: &[u8]| {
     check(data);

@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use scanqr::image::Gray;
 use scanqr::qr::read_modules;
-use scanqr::terminal::{line_count, render, Style};
+use scanqr::draw::{line_count, render, Style};
 
 const MAX: u16 = 300;
 

@@ -1,6 +1,7 @@
 //! The one integration-test binary: runs the real `scanqr` against local servers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod compact_drawing;
 mod cron;
 mod dist;
 mod ensure;
@@ -17,4 +18,5 @@ mod session;
 mod soak;
 mod support;
 mod terminal;
+mod terminal_size;
 mod tls;

@@ -7,9 +7,9 @@
 
 use crate::qr_fixtures::{self as fx, Canvas, Encoding, Filter, Fixture, Spec};
 use qrcode::EcLevel;
+use scanqr::draw::{line_count, qr_text, render, Style, QUIET};
 use scanqr::image::{decode_png, ImageError, MAX_SIDE};
 use scanqr::qr::{read_modules, Modules};
-use scanqr::terminal::{line_count, qr_text, render, Style, QUIET};
 
 const STYLES: [Style; 3] =
     [Style { color: true, invert: false }, Style { color: false, invert: false }, Style { color: false, invert: true }];

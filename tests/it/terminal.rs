@@ -1,4 +1,5 @@
-//! Issue 3 through the binary: where the drawing goes and how it looks.
+//! Where the drawing goes and how it looks, through the binary (on a
+//! terminal of a given size: `terminal_size`).
 
 use crate::support::*;
 use std::time::Duration;
@@ -22,6 +23,19 @@ fn always_draws_after_the_qr_line_in_colour() {
     assert!(lines[qr_at + 1].starts_with("\x1b[30;47m"), "{:?}", lines[qr_at + 1]);
     assert!(drawing.iter().all(|l| l.ends_with("\x1b[0m")));
     assert!(lines.last().unwrap().starts_with("authorized: "));
+    // Not a terminal: drawn once, never moved over, no countdown.
+    assert!(!run.stdout.contains("\x1b[J") && !run.stdout.contains(" s old"), "{:?}", run.stdout);
+}
+
+#[test]
+fn compact_draws_sextants_into_a_pipe_too() {
+    let emu = emulator(fast_authorize(1), false);
+    let run = run_in(&scratch("draw-compact"), &emu.api_url(), &["--terminal", "always", "--compact"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let drawing: Vec<_> = run.stdout.lines().filter(|l| l.starts_with("\x1b[30;47m")).collect();
+    // 61 + 2 x 2 modules: 33 cells of 2 x 3 modules, 22 lines.
+    assert_eq!(drawing.len(), 22, "{}", run.stdout);
+    assert!(drawing.iter().any(|l| l.chars().any(|c| ('\u{1FB00}'..='\u{1FB3B}').contains(&c))));
 }
 
 #[test]
@@ -60,29 +74,4 @@ fn auto_and_never_do_not_draw_into_a_pipe() {
         assert_eq!(run.code, 0);
         assert!(drawing_lines(&run.stdout).is_empty() && drawing_lines(&run.stderr).is_empty(), "{args:?}");
     }
-}
-
-#[test]
-fn on_a_terminal_a_refreshed_qr_is_redrawn_in_place() {
-    // `script` gives the binary a pseudo-terminal as stdout.
-    let emu = emulator(fast_authorize(2), false);
-    let dir = scratch("draw-pty");
-    let bin = env!("CARGO_BIN_EXE_scanqr");
-    let mut cmd = std::process::Command::new("script");
-    cmd.args(["-qefc", bin, "/dev/null"]).current_dir(&dir).env_clear();
-    for (k, v) in [("ID_INSTANCE", INSTANCE), ("API_TOKEN_INSTANCE", TOKEN), ("API_URL", &emu.api_url())] {
-        cmd.env(k, v);
-    }
-    cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
-    cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-    let Ok(child) = cmd.spawn() else {
-        println!("skipped: no `script` command to make a pseudo-terminal");
-        return;
-    };
-    let run = finish(child, Duration::from_secs(20));
-    assert_eq!(run.code, 0, "{run:?}");
-    // Second QR: up over the first block (qr line + 33 drawing lines), clear, draw again.
-    assert_eq!(run.stdout.matches("\x1b[34A\x1b[J").count(), 1, "{:?}", run.stdout);
-    let after = run.stdout.split("\x1b[34A\x1b[J").nth(1).unwrap();
-    assert!(after.trim_start().starts_with("qr 2: "), "{after:?}");
 }

@@ -2,6 +2,8 @@
 
 pub mod api;
 pub mod proxy;
+pub mod pty;
+pub mod vt;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
