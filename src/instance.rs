@@ -1,9 +1,10 @@
 //! `scanqr state`, `logout` and `reboot`: one HTTP request each, no scan window.
 
 use crate::config::Config;
-use crate::connect::Dialer;
+use crate::net::http;
+use crate::net::Dialer;
 use crate::outcome::Outcome;
-use crate::{http, Error};
+use crate::Error;
 use serde_json::Value;
 use std::time::Instant;
 

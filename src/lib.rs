@@ -25,7 +25,3 @@ pub mod sys;
 pub mod url;
 
 pub use error::Error;
-pub use net as connect;
-/// The paths code written before `net/` uses: `crate::connect::{Dialer, open, ...}`
-/// and `crate::http::{get, post_json, parse, Response}` (the fuzz target too).
-pub use net::http;

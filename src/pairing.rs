@@ -8,11 +8,11 @@
 //! typing it in.
 
 use crate::config::{Config, PAIRING_CODE_VALID};
-use crate::connect::{Dialer, TICK};
 use crate::hooks::Hooks;
+use crate::net::{http, Dialer, TICK};
 use crate::outcome::Outcome;
 use crate::report::Reporter;
-use crate::{http, instance, signal, Error};
+use crate::{instance, signal, Error};
 use serde_json::{Map, Value};
 use std::time::Instant;
 

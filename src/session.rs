@@ -3,10 +3,10 @@
 //! which runs it only when the instance needs it.
 
 use crate::config::{Config, FIRST_RETRIES};
-use crate::connect::{self, Dialer, Stream, TICK};
 use crate::files::QrFiles;
 use crate::hooks::Hooks;
 use crate::message::{self, Message};
+use crate::net::{self, Dialer, Stream, TICK};
 use crate::outcome::Outcome;
 use crate::report::Reporter;
 use crate::{image, instance, pairing, qr, signal, Error};
@@ -75,31 +75,26 @@ impl Session<'_> {
             attempt += 1;
             self.rep.connecting(&url, attempt, proxy.as_deref());
             let connect_deadline = self.deadline.min(Instant::now() + self.cfg.connect_timeout);
-            let reason = match connect::open(
-                &self.cfg.endpoint,
-                dialer,
-                &self.cfg.instance,
-                &self.cfg.token,
-                connect_deadline,
-            ) {
-                Ok(ws) => {
-                    connected_once = true;
-                    backoff = 1;
-                    self.rep.connected();
-                    match self.serve(ws) {
-                        End::Outcome(o) => return o,
-                        End::Lost(reason) => reason,
+            let reason =
+                match net::open(&self.cfg.endpoint, dialer, &self.cfg.instance, &self.cfg.token, connect_deadline) {
+                    Ok(ws) => {
+                        connected_once = true;
+                        backoff = 1;
+                        self.rep.connected();
+                        match self.serve(ws) {
+                            End::Outcome(o) => return o,
+                            End::Lost(reason) => reason,
+                        }
                     }
-                }
-                Err(e) if !e.is_retriable() => return Outcome::Failed(e),
-                Err(e) => {
-                    failures += 1;
-                    if !connected_once && failures > FIRST_RETRIES {
-                        return Outcome::Failed(e);
+                    Err(e) if !e.is_retriable() => return Outcome::Failed(e),
+                    Err(e) => {
+                        failures += 1;
+                        if !connected_once && failures > FIRST_RETRIES {
+                            return Outcome::Failed(e);
+                        }
+                        e.to_string()
                     }
-                    e.to_string()
-                }
-            };
+                };
             if Instant::now() + Duration::from_secs(backoff) >= self.deadline {
                 return Outcome::Failed(Error::Network(format!(
                     "{reason}; not reconnected before the --timeout deadline"
@@ -133,7 +128,7 @@ impl Session<'_> {
                     }
                 }
                 // A tick of the read timeout, or a signal interrupting the read.
-                Err(tungstenite::Error::Io(e)) if connect::is_tick(&e) => {
+                Err(tungstenite::Error::Io(e)) if net::is_tick(&e) => {
                     let (silent, timing) = (last_frame.elapsed(), self.cfg.timing);
                     if silent >= timing.lost_after {
                         return End::Lost(format!("no frame from the server for {} s", timing.lost_after.as_secs()));
@@ -205,7 +200,7 @@ fn lost_reason(e: tungstenite::Error) -> String {
         E::Io(io) => format!("connection lost: {io}"),
         E::Capacity(c) => format!(
             "the server sent a message over the {} MiB limit ({c}); dropped the connection",
-            connect::MAX_MESSAGE >> 20
+            net::MAX_MESSAGE >> 20
         ),
         E::Utf8(_) => "the server sent a text frame that is not UTF-8; dropped the connection".into(),
         E::Protocol(p) => format!("websocket protocol violation ({p}); dropped the connection"),
@@ -219,7 +214,7 @@ fn close(mut ws: WebSocket<Stream>, end: End) -> End {
     let until = Instant::now() + Duration::from_secs(1);
     while Instant::now() < until {
         match ws.flush() {
-            Err(tungstenite::Error::Io(e)) if connect::is_tick(&e) => continue,
+            Err(tungstenite::Error::Io(e)) if net::is_tick(&e) => continue,
             _ => break,
         }
     }

@@ -9,7 +9,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use scanqr::http::{parse, Parse, MAX_BODY};
+use scanqr::net::http::{parse, Parse, MAX_BODY};
 
 fuzz_target!(|data: &[u8]| {
     let mut done = None;

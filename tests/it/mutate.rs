@@ -10,9 +10,9 @@ use super::qr_fixtures::{self, Canvas, Encoding, Filter, Spec};
 use base64::Engine;
 use qrcode::EcLevel;
 use scanqr::draw::{line_count, render, Style};
-use scanqr::http::{self, Parse, MAX_BODY};
 use scanqr::image::{decode_png, Gray, MAX_SIDE};
 use scanqr::message::{self, Message};
+use scanqr::net::http::{self, Parse, MAX_BODY};
 use scanqr::qr::{read_modules, Modules};
 
 // ------------------------------------------------------------ the mutator

@@ -333,7 +333,7 @@ fn post_json_goes_through_the_proxy() {
     let dialer = scanqr::net::Dialer::new(&ep, None, Some(via)).unwrap();
     let by = Instant::now() + Duration::from_secs(10);
     let body = r#"{"phoneNumber":79001234567}"#;
-    let resp = scanqr::http::post_json(&ep, &dialer, "/waInstance1/getAuthorizationCode/t", body, by, by).unwrap();
+    let resp = scanqr::net::http::post_json(&ep, &dialer, "/waInstance1/getAuthorizationCode/t", body, by, by).unwrap();
     assert_eq!((resp.status, resp.body.as_slice()), (200, &b"{\"ok\":true}"[..]));
     let request = String::from_utf8(got.lock().unwrap().clone()).unwrap();
     assert!(request.starts_with("POST /waInstance1/getAuthorizationCode/t HTTP/1.1\r\n"), "{request}");

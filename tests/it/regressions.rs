@@ -1,7 +1,7 @@
 //! Inputs that once broke a parser (found by the fuzz targets in `fuzz/` or
 //! by reading them), kept so they stay fixed. Each says what went wrong.
 
-use scanqr::http::{self, Parse};
+use scanqr::net::http::{self, Parse};
 
 /// A prefix of any input that parses to `Done` must parse to `Ok`.
 fn assert_prefixes_ok(raw: &[u8], cuts: impl Iterator<Item = usize>) {
