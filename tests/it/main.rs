@@ -1,14 +1,21 @@
-//! The one integration-test binary: runs the real `scanqr` against local servers.
+//! The one integration-test binary: runs the real `scanqr` (and, where a
+//! rule is about long waits, the library in-process with short ones) against
+//! servers on 127.0.0.1. `support/` holds the servers and the runners.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod cron;
+mod commands;
+mod files;
+mod hooks;
 mod hostile;
 mod mutate;
 mod qr;
 mod qr_fixtures;
+mod reconnect;
 mod regressions;
 mod session;
+mod signals;
 mod soak;
 mod support;
 mod terminal;
 mod tls;
+mod usage;

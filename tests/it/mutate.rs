@@ -1,5 +1,5 @@
 //! Deterministic mutation testing of every parser that takes outside bytes:
-//! a seeded xorshift drives byte flips, truncations, insertions, deletions
+//! the tests' seeded generator drives byte flips, truncations, insertions, deletions
 //! and splices of valid inputs (real QR PNGs, JSON frames, HTTP responses),
 //! and each result must be a bounded `Ok` or an `Err`, never a panic.
 //!
@@ -7,6 +7,7 @@
 //! `fuzz/seeds/` with `cargo test --test it write_fuzz_seeds -- --ignored`.
 
 use super::qr_fixtures::{self, Canvas, Encoding, Filter, Spec};
+use crate::support::Rng;
 use base64::Engine;
 use qrcode::EcLevel;
 use scanqr::http::{self, Parse, MAX_BODY};
@@ -16,32 +17,6 @@ use scanqr::qr::{read_modules, Modules};
 use scanqr::terminal::{line_count, render, Style};
 
 // ------------------------------------------------------------ the mutator
-
-/// xorshift64: tiny, seeded, the same sequence on every machine.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1)
-    }
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    /// In `0..n` (`0` for `n == 0`).
-    pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-    fn byte(&mut self) -> u8 {
-        self.next() as u8
-    }
-}
 
 /// Bytes that tend to matter to parsers.
 const INTERESTING: &[u8] = b"\x00\x01\x7f\x80\xff\r\n :;,\"{}[]\\=0123456789abcdefABCDEF-+.eE\t";
