@@ -115,7 +115,7 @@ soak:
 # A normal session, the bad-frames session, TLS and a signal, each under valgrind's memcheck.
 valgrind:
 	SCANQR_WRAPPER="valgrind --error-exitcode=1 -q --leak-check=full" $(CARGO) test --test it $(VENDORED) -- \
-		session::authorized_reports session::bad_frames session::sigterm tls::wss_session_with_ca_file
+		session::authorized_reports session::bad_frames signals::sigterm tls::wss_session_with_ca_file
 
 # Only asks rustup (and the network) when a component is missing.
 tools:

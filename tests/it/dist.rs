@@ -37,7 +37,7 @@ struct Call {
 /// A sandbox standing in for the machine: `etc/` (/etc/scanqr), `var/` (/var/lib/scanqr),
 /// `stubs/` (curl and mail that record each call into `calls/`).
 struct Sandbox {
-    dir: PathBuf,
+    dir: crate::support::Scratch,
 }
 
 impl Sandbox {

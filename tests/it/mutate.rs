@@ -1,5 +1,5 @@
 //! Deterministic mutation testing of every parser that takes outside bytes:
-//! a seeded xorshift drives byte flips, truncations, insertions, deletions
+//! the tests' seeded generator drives byte flips, truncations, insertions, deletions
 //! and splices of valid inputs (real QR PNGs, JSON frames, HTTP responses),
 //! and each result must be a bounded `Ok` or an `Err`, never a panic.
 //!
@@ -7,6 +7,7 @@
 //! `fuzz/seeds/` with `cargo test --test it write_fuzz_seeds -- --ignored`.
 
 use super::qr_fixtures::{self, Canvas, Encoding, Filter, Spec};
+use crate::support::Rng;
 use base64::Engine;
 use qrcode::EcLevel;
 use scanqr::draw::{line_count, render, Style};
@@ -16,9 +17,6 @@ use scanqr::net::http::{self, Parse, MAX_BODY};
 use scanqr::qr::{read_modules, Modules};
 
 // ------------------------------------------------------------ the mutator
-
-/// The emulator's seeded generator: tiny, the same sequence on every machine.
-pub use scanqr_emulator::Rng;
 
 /// Bytes that tend to matter to parsers.
 const INTERESTING: &[u8] = b"\x00\x01\x7f\x80\xff\r\n :;,\"{}[]\\=0123456789abcdefABCDEF-+.eE\t";

@@ -145,13 +145,13 @@ fn a_signal_while_polling_ends_the_run_at_once() {
         let api = entered_after(usize::MAX);
         let dir = scratch(&format!("pair-signal-{code}"));
         let args = ["--json", "--phone", "79001234567", "--on-done", "echo $SCANQR_OUTCOME $SCANQR_EXIT > done.txt"];
-        let (mut child, mut out) = spawn(&dir, &api.url(), &args);
-        read_until(&mut out, "pairing_code");
+        let mut running = spawn(&dir, &api.url(), &args);
+        running.read_until("pairing_code");
         std::thread::sleep(Duration::from_millis(300));
         let started = Instant::now();
-        unsafe { libc::kill(child.id() as i32, sig) };
-        let status = child.wait().unwrap();
-        assert_eq!(status.code(), Some(code));
+        running.signal(sig);
+        let run = running.finish(Duration::from_secs(5));
+        assert_eq!(run.code, code);
         assert!(started.elapsed() < Duration::from_millis(800), "{:?}", started.elapsed());
         assert_eq!(std::fs::read_to_string(dir.join("done.txt")).unwrap(), format!("failed {code}\n"));
     }

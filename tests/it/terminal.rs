@@ -41,12 +41,14 @@ fn compact_draws_sextants_into_a_pipe_too() {
 #[test]
 fn no_color_and_invert_use_plain_glyphs() {
     let emu = emulator(fast_authorize(1), false);
-    let mut cmd = command(&scratch("draw-plain"), &emu.api_url(), &["--terminal", "always"]);
+    let plain_dir = scratch("draw-plain");
+    let mut cmd = command(&plain_dir, &emu.api_url(), &["--terminal", "always"]);
     cmd.env("NO_COLOR", "1");
     let plain = finish(cmd.spawn().unwrap(), Duration::from_secs(20));
     assert!(!plain.stdout.contains('\x1b'), "{:?}", plain.stdout);
     let emu = emulator(fast_authorize(1), false);
-    let mut cmd = command(&scratch("draw-invert"), &emu.api_url(), &["--terminal", "always", "--invert"]);
+    let invert_dir = scratch("draw-invert");
+    let mut cmd = command(&invert_dir, &emu.api_url(), &["--terminal", "always", "--invert"]);
     cmd.env("NO_COLOR", "");
     let inverted = finish(cmd.spawn().unwrap(), Duration::from_secs(20));
     assert!(!inverted.stdout.contains('\x1b'));

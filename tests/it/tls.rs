@@ -38,7 +38,8 @@ fn an_unreadable_ca_file_is_a_configuration_error() {
 #[test]
 fn ssl_cert_file_is_honoured() {
     let emu = emulator(fast_authorize(1), true);
-    let mut cmd = command(&scratch("sslcertfile"), &emu.api_url(), &["--json"]);
+    let dir = scratch("sslcertfile");
+    let mut cmd = command(&dir, &emu.api_url(), &["--json"]);
     cmd.env("SSL_CERT_FILE", emu.ca_pem_path().unwrap());
     let run = finish(cmd.spawn().unwrap(), std::time::Duration::from_secs(30));
     assert_eq!(run.code, 0, "{run:?}");
