@@ -1,5 +1,5 @@
-//! The two clients under test, scanqr and the Python reference, run the same
-//! way against the same emulator.
+//! The clients under test, scanqr and the reference clients (Python, Node),
+//! run the same way against the same emulator.
 
 use crate::measure::{self, Job, Usage};
 use crate::stats::Samples;
@@ -15,27 +15,37 @@ use std::time::{Duration, Instant};
 /// Deadline given to scanqr (`--timeout`), in seconds; longer than any scenario.
 const SESSION_TIMEOUT_S: u64 = 60;
 
+/// How a client is run.
+enum Kind {
+    Scanqr,
+    /// `python script API_URL OUT`.
+    Python {
+        script: PathBuf,
+    },
+    /// `node script API_URL OUT`, with `ws` found through `NODE_PATH`.
+    Node {
+        script: PathBuf,
+        modules: PathBuf,
+    },
+}
+
 pub struct Client {
     pub name: &'static str,
     program: PathBuf,
-    /// Arguments before the per-run ones (the script, for Python).
-    script: Option<PathBuf>,
-}
-
-/// What one session run produced.
-pub struct Run {
-    pub usage: Usage,
-    /// `qr` events printed.
-    pub qr_events: usize,
+    kind: Kind,
 }
 
 impl Client {
     pub fn scanqr(binary: PathBuf) -> Client {
-        Client { name: "scanqr", program: binary, script: None }
+        Client { name: "scanqr", program: binary, kind: Kind::Scanqr }
     }
 
-    pub fn reference(python: PathBuf, script: PathBuf) -> Client {
-        Client { name: "reference", program: python, script: Some(script) }
+    pub fn python(python: PathBuf, script: PathBuf) -> Client {
+        Client { name: "python", program: python, kind: Kind::Python { script } }
+    }
+
+    pub fn node(node: PathBuf, script: PathBuf, modules: PathBuf) -> Client {
+        Client { name: "node", program: node, kind: Kind::Node { script, modules } }
     }
 
     /// Arguments and environment for a session against `api_url`.
@@ -44,9 +54,10 @@ impl Client {
             ("ID_INSTANCE".to_string(), scanqr_emulator::DEFAULT_INSTANCE.to_string()),
             ("API_TOKEN_INSTANCE".to_string(), scanqr_emulator::DEFAULT_TOKEN.to_string()),
         ];
+        let ca = ca.map(|p| p.to_string_lossy().into_owned());
         let mut args: Vec<OsString> = Vec::new();
-        match &self.script {
-            None => {
+        match &self.kind {
+            Kind::Scanqr => {
                 env.push(("API_URL".to_string(), api_url.to_string()));
                 args.extend(["--json", "--timeout"].map(OsString::from));
                 args.push(SESSION_TIMEOUT_S.to_string().into());
@@ -57,22 +68,25 @@ impl Client {
                     args.push(ca.into());
                 }
             }
-            Some(script) => {
-                args.push(script.into());
-                args.push(api_url.into());
-                args.push(out.into());
-                if let Some(ca) = ca {
-                    // websocket-client's own variable: trust this CA (only).
-                    env.push(("WEBSOCKET_CLIENT_CA_BUNDLE".to_string(), ca.to_string_lossy().into_owned()));
-                }
+            Kind::Python { script } => {
+                args.extend([script.into(), api_url.into(), out.into()]);
                 env.push(("PYTHONDONTWRITEBYTECODE".to_string(), "1".to_string()));
+                // websocket-client's own variable: trust this CA (only).
+                env.extend(ca.map(|ca| ("WEBSOCKET_CLIENT_CA_BUNDLE".to_string(), ca)));
+            }
+            Kind::Node { script, modules } => {
+                args.extend([script.into(), api_url.into(), out.into()]);
+                env.push(("NODE_PATH".to_string(), modules.to_string_lossy().into_owned()));
+                // Node's own variable: this CA besides its built-in roots.
+                env.extend(ca.map(|ca| ("NODE_EXTRA_CA_CERTS".to_string(), ca)));
             }
         }
         (args, env)
     }
 
-    /// One whole session against `server`, measured; it must end with exit 0.
-    pub fn session(&self, server: &Server, scratch: &Path, limit: Duration) -> Result<Run, String> {
+    /// One whole session against `server`, measured; it must end with exit 0
+    /// after `qr` QR events.
+    pub fn session(&self, server: &Server, scratch: &Path, qr: usize, limit: Duration) -> Result<Usage, String> {
         static RUN: AtomicU64 = AtomicU64::new(0);
         let dir = scratch.join(format!("{}-{}", self.name, RUN.fetch_add(1, Ordering::SeqCst)));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -99,7 +113,10 @@ impl Client {
         }
         let qr_events = stdout.lines().filter(|l| l.replace(' ', "").contains(r#""event":"qr""#)).count();
         let _ = std::fs::remove_dir_all(&dir);
-        Ok(Run { usage, qr_events })
+        if qr_events != qr {
+            return Err(format!("{} printed {qr_events} qr events, expected {qr}", self.name));
+        }
+        Ok(usage)
     }
 
     /// Time from just before the spawn until the first byte of the client's
@@ -161,4 +178,84 @@ impl Client {
 fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.trim().lines().collect();
     lines[lines.len().saturating_sub(3)..].join(" | ")
+}
+
+/// scanqr and the references that could be prepared.
+pub struct Clients {
+    pub scanqr: Client,
+    pub python: Option<Client>,
+    pub node: Option<Client>,
+}
+
+/// One result per client; a reference that could not be prepared is `None`.
+#[derive(Clone)]
+pub struct PerClient<T> {
+    pub scanqr: Result<T, String>,
+    pub python: Option<Result<T, String>>,
+    pub node: Option<Result<T, String>>,
+}
+
+impl Clients {
+    /// `f` on each client, one after the other.
+    pub fn each<T>(&self, f: impl Fn(&Client) -> Result<T, String>) -> PerClient<T> {
+        PerClient { scanqr: f(&self.scanqr), python: self.python.as_ref().map(&f), node: self.node.as_ref().map(&f) }
+    }
+
+    /// `f` on each client, all at once (for figures that mostly wait).
+    pub fn each_at_once<T: Send>(&self, f: impl Fn(&Client) -> Result<T, String> + Sync) -> PerClient<T> {
+        std::thread::scope(|scope| {
+            let f = &f;
+            let python = self.python.as_ref().map(|c| scope.spawn(move || f(c)));
+            let node = self.node.as_ref().map(|c| scope.spawn(move || f(c)));
+            let scanqr = f(&self.scanqr);
+            let join = |h: std::thread::ScopedJoinHandle<'_, Result<T, String>>| {
+                h.join().unwrap_or_else(|_| Err("measuring thread panicked".into()))
+            };
+            PerClient { scanqr, python: python.map(join), node: node.map(join) }
+        })
+    }
+
+    /// `rounds` rounds of `f` on each client in turn, so a change in the
+    /// machine's load falls on all of them; the first error of a client is kept.
+    pub fn rounds<T>(&self, rounds: usize, f: impl Fn(&Client) -> Result<T, String>) -> PerClient<Vec<T>> {
+        let mut all = self.each(|_| Ok(Vec::with_capacity(rounds)));
+        for _ in 0..rounds {
+            let one = self.each(&f);
+            push(&mut all.scanqr, one.scanqr);
+            for (acc, got) in [(&mut all.python, one.python), (&mut all.node, one.node)] {
+                if let (Some(acc), Some(got)) = (acc, got) {
+                    push(acc, got);
+                }
+            }
+        }
+        all
+    }
+}
+
+fn push<T>(acc: &mut Result<Vec<T>, String>, got: Result<T, String>) {
+    match (acc.as_mut(), got) {
+        (Ok(v), Ok(one)) => v.push(one),
+        (Ok(_), Err(e)) => *acc = Err(e),
+        (Err(_), _) => {}
+    }
+}
+
+impl<T> PerClient<T> {
+    /// `f` on each client's result; errors and skipped references stay as they are.
+    pub fn map<U>(&self, f: impl Fn(&T) -> Result<U, String>) -> PerClient<U> {
+        let apply = |r: &Result<T, String>| r.as_ref().map_err(Clone::clone).and_then(&f);
+        PerClient {
+            scanqr: apply(&self.scanqr),
+            python: self.python.as_ref().map(apply),
+            node: self.node.as_ref().map(apply),
+        }
+    }
+
+    /// Each client's result with its name, scanqr first.
+    pub fn named(&self) -> Vec<(&'static str, &Result<T, String>)> {
+        let refs = [("python", &self.python), ("node", &self.node)];
+        let mut out = vec![("scanqr", &self.scanqr)];
+        out.extend(refs.into_iter().filter_map(|(name, r)| Some((name, r.as_ref()?))));
+        out
+    }
 }
