@@ -216,15 +216,14 @@ impl Clients {
     }
 
     /// `rounds` rounds of `f` on each client in turn, so a change in the
-    /// machine's load falls on all of them; the first error of a client is kept.
+    /// machine's load falls on all of them. A client's first error ends its runs.
     pub fn rounds<T>(&self, rounds: usize, f: impl Fn(&Client) -> Result<T, String>) -> PerClient<Vec<T>> {
         let mut all = self.each(|_| Ok(Vec::with_capacity(rounds)));
         for _ in 0..rounds {
-            let one = self.each(&f);
-            push(&mut all.scanqr, one.scanqr);
-            for (acc, got) in [(&mut all.python, one.python), (&mut all.node, one.node)] {
-                if let (Some(acc), Some(got)) = (acc, got) {
-                    push(acc, got);
+            step(&mut all.scanqr, &self.scanqr, &f);
+            for (acc, client) in [(&mut all.python, &self.python), (&mut all.node, &self.node)] {
+                if let (Some(acc), Some(client)) = (acc, client) {
+                    step(acc, client, &f);
                 }
             }
         }
@@ -232,11 +231,12 @@ impl Clients {
     }
 }
 
-fn push<T>(acc: &mut Result<Vec<T>, String>, got: Result<T, String>) {
-    match (acc.as_mut(), got) {
-        (Ok(v), Ok(one)) => v.push(one),
-        (Ok(_), Err(e)) => *acc = Err(e),
-        (Err(_), _) => {}
+fn step<T>(acc: &mut Result<Vec<T>, String>, client: &Client, f: impl Fn(&Client) -> Result<T, String>) {
+    if let Ok(done) = acc {
+        match f(client) {
+            Ok(one) => done.push(one),
+            Err(e) => *acc = Err(e),
+        }
     }
 }
 
@@ -257,5 +257,41 @@ impl<T> PerClient<T> {
         let mut out = vec![("scanqr", &self.scanqr)];
         out.extend(refs.into_iter().filter_map(|(name, r)| Some((name, r.as_ref()?))));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    #[test]
+    fn node_gets_its_modules_and_the_emulator_ca() {
+        let node = Client::node("node".into(), "/s/ref.js".into(), "/t/bench-node/node_modules".into());
+        let (args, env) = node.invocation("https://127.0.0.1:1", Path::new("/o/qr.png"), Some(Path::new("/ca.pem")));
+        assert_eq!(args, ["/s/ref.js", "https://127.0.0.1:1", "/o/qr.png"].map(OsString::from));
+        assert!(env.contains(&("NODE_PATH".into(), "/t/bench-node/node_modules".into())));
+        assert!(env.contains(&("NODE_EXTRA_CA_CERTS".into(), "/ca.pem".into())));
+    }
+
+    #[test]
+    fn rounds_take_turns_and_keep_a_clients_first_error() {
+        let clients = Clients {
+            scanqr: Client::scanqr("scanqr".into()),
+            python: None,
+            node: Some(Client::node("node".into(), "s".into(), "m".into())),
+        };
+        let calls = Cell::new(0);
+        let got = clients.rounds(3, |c| {
+            calls.set(calls.get() + 1);
+            match (c.name, calls.get()) {
+                ("node", 4) => Err("crashed in round 2".to_string()),
+                (name, n) => Ok(format!("{name} {n}")),
+            }
+        });
+        assert_eq!(got.scanqr, Ok(vec!["scanqr 1".to_string(), "scanqr 3".into(), "scanqr 5".into()]));
+        assert_eq!(got.node, Some(Err("crashed in round 2".to_string())));
+        assert!(got.python.is_none());
+        assert_eq!(calls.get(), 5, "node is not run again after its error");
     }
 }
