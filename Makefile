@@ -98,8 +98,9 @@ demo: prereq
 	API_TOKEN_INSTANCE=$$(sed -n 's/^token=//p' "$$info") \
 	target/release/scanqr --api-url "$$url" $(ARGS)
 
+# The benchmark's own `vendored` feature, so it knows which OpenSSL it measures.
 bench:
-	$(CARGO) run --release -p scanqr-bench $(VENDORED) -- $(ARGS)
+	$(CARGO) run --release -p scanqr-bench $(if $(VENDORED),--features vendored) -- $(ARGS)
 
 fuzz:
 	fuzz/run.sh $(FUZZ_SECONDS)

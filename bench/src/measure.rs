@@ -123,15 +123,6 @@ pub fn floor(scratch: &Path) -> Option<u64> {
     run(&job).ok().map(|u| u.maxrss)
 }
 
-/// CPU time of the calling thread.
-pub fn thread_cpu() -> Duration {
-    // SAFETY: timespec is plain old data.
-    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointer to a local.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

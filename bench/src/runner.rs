@@ -3,6 +3,7 @@
 //! (std and libc only, so its own RSS, the floor of every peak-RSS figure,
 //! stays small) and into `scanqr-bench` as a fallback (`__measure`).
 
+use crate::sys;
 use std::ffi::OsString;
 use std::fs::File;
 use std::process::{Command, Stdio};
@@ -44,7 +45,7 @@ fn runner(args: &[OsString]) -> Result<String, String> {
         .stderr(err)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", program.to_string_lossy()))?;
-    let pid = child.id() as libc::pid_t;
+    let pid = child.id();
 
     // Watchdog: a hung child must not hang the benchmark.
     let done = Arc::new(AtomicBool::new(false));
@@ -58,39 +59,22 @@ fn runner(args: &[OsString]) -> Result<String, String> {
             std::thread::sleep(Duration::from_millis(20));
         }
         if !done_w.load(Ordering::SeqCst) {
-            // SAFETY: plain syscall on our own unreaped child (it cannot be
-            // reused while unreaped: `done` is set right after the reap).
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+            // Still unreaped (`done` is set right after the reap), so still ours.
+            sys::kill(pid);
         }
     });
 
-    let mut status: libc::c_int = 0;
-    // SAFETY: rusage is plain old data; all-zero is a valid value.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: valid pointers to locals; pid is our child.
-        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
-        if r == pid {
-            break;
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::Interrupted {
-            return Err(format!("wait4: {e}"));
-        }
-    }
+    let reaped = sys::wait4(pid).map_err(|e| format!("wait4: {e}"))?;
     let wall = start.elapsed();
     done.store(true, Ordering::SeqCst);
     drop(child); // already reaped; dropping a Child does not wait
 
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else if libc::WIFSIGNALED(status) {
-        128 + libc::WTERMSIG(status)
-    } else {
-        -1
-    };
-    // time_t and suseconds_t are not i64 everywhere.
-    #[allow(clippy::unnecessary_cast)]
-    let us = |t: libc::timeval| t.tv_sec as i64 * 1_000_000 + t.tv_usec as i64;
-    Ok(format!("{} {} {} {} {code}", us(ru.ru_utime), us(ru.ru_stime), ru.ru_maxrss as i64, wall.as_micros() as i64))
+    Ok(format!(
+        "{} {} {} {} {}",
+        reaped.user.as_micros(),
+        reaped.sys.as_micros(),
+        reaped.maxrss_kib,
+        wall.as_micros(),
+        reaped.code
+    ))
 }
