@@ -359,31 +359,10 @@ fn qr_render_shape() {
     assert!(colour.lines().all(|l| l.ends_with("\x1b[0m")));
 }
 
-#[test]
-#[ignore]
-fn qr_debug_dir() {
-    let dir = std::env::var("QR_FAIL_DIR").unwrap_or_default();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        let g = decode_png(&std::fs::read(&p).unwrap()).unwrap();
-        let mut hist = [0u32; 16];
-        for &v in &g.pixels {
-            hist[v as usize / 16] += 1;
-        }
-        eprintln!("{p:?} {}x{} hist {hist:?}", g.width, g.height);
-        eprintln!("{:?}", read_modules(&g).map(|m| m.size));
-        if let Ok(spec) = std::env::var("QR_ROW") {
-            let v: Vec<u32> = spec.split(',').map(|x| x.parse().unwrap()).collect();
-            let (y, x0, x1) = (v[0], v[1], v[2]);
-            eprintln!("row {y}: {:?}", &g.pixels[(y * g.width + x0) as usize..(y * g.width + x1) as usize]);
-        }
-    }
-}
-
 /// A wider random sweep, for looking for weak spots (slow in debug builds):
 /// `QR_SWEEP=500 cargo test --release --test it qr_sweep -- --ignored`.
 #[test]
-#[ignore]
+#[ignore = "a long random sweep for weak spots, run by hand in release builds"]
 fn qr_sweep() {
     let count: u64 = std::env::var("QR_SWEEP").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
     let min_ppm: f32 = std::env::var("QR_MIN_PPM").ok().and_then(|s| s.parse().ok()).unwrap_or(2.0);
@@ -436,50 +415,4 @@ fn qr_sweep() {
     }
     eprintln!("{done} cases, {} failed", failures.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-/// This thread's CPU time: the machine may be busy with other work.
-fn cpu_time() -> std::time::Duration {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: clock_gettime writes into the timespec we pass.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
-/// Rough timing of `qr_text` on the real case (release builds only):
-/// `cargo test --release --test it qr_timing -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn qr_timing() {
-    let mut s = Spec::new(&fx::whatsapp_payload(1), 11, EcLevel::M);
-    s.canvas = Canvas::Side(264);
-    s.border = 2;
-    s.filter = Filter::Bilinear;
-    s.encoding = Encoding::Rgb(8);
-    let png = fx::build(&s).png;
-    let style = STYLES[0];
-    let runs = 1000;
-    let time = |f: &dyn Fn()| {
-        f();
-        let start = cpu_time();
-        for _ in 0..runs {
-            f();
-        }
-        (cpu_time() - start) / runs
-    };
-    let all = time(&|| {
-        std::hint::black_box(qr_text(std::hint::black_box(&png), style).unwrap());
-    });
-    let decode = time(&|| {
-        std::hint::black_box(decode_png(std::hint::black_box(&png)).unwrap());
-    });
-    let gray = decode_png(&png).unwrap();
-    let read = time(&|| {
-        std::hint::black_box(read_modules(std::hint::black_box(&gray)).unwrap());
-    });
-    eprintln!(
-        "qr_text on a 264x264 RGB v11 PNG of {} bytes: {all:?} CPU per call \
-         (decode_png {decode:?}, read_modules {read:?})",
-        png.len()
-    );
 }
