@@ -80,4 +80,3 @@ fn median(v: &mut [Duration]) -> Duration {
 fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
-

@@ -8,9 +8,9 @@
 //! to terminal text path on the GREEN-API shape.
 
 use qrcode::{Color, EcLevel, QrCode, Version};
+use scanqr::draw::{qr_text, Style};
 use scanqr::image::{decode_png, Gray};
 use scanqr::qr::read_modules;
-use scanqr::terminal::{qr_text, Style};
 use std::hint::black_box;
 use std::time::Duration;
 
