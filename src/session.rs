@@ -38,9 +38,16 @@ pub fn ensure(cfg: &Config, dialer: &Dialer, rep: &mut Reporter) -> Outcome {
             rep.event("state", &[("state", Value::from(state))], human, false);
             login(cfg, dialer, rep)
         }
-        Ok(state) => Outcome::State(state),
-        Err(e) => Outcome::Failed(e),
+        Ok(state) => ended_early(cfg, Outcome::State(state), rep),
+        Err(e) => ended_early(cfg, Outcome::Failed(e), rep),
     }
+}
+
+/// An `ensure` that needed no login still runs `--on-done`: a banned or
+/// stuck number is news for the chat the hooks report to.
+fn ended_early(cfg: &Config, outcome: Outcome, rep: &mut Reporter) -> Outcome {
+    Hooks::new(cfg.hooks.clone(), &cfg.instance, cfg.timing).finish(&outcome, || {}, rep);
+    outcome
 }
 
 /// The login: a pairing code with `--phone`, otherwise a QR session run to

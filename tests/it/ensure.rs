@@ -103,3 +103,13 @@ fn a_state_that_cannot_be_read_is_a_failure_with_its_code() {
         assert_eq!(run.last()["kind"], kind);
     }
 }
+
+#[test]
+fn on_done_runs_when_ensure_needed_no_login() {
+    let api = green("blocked", vec![ACCOUNT.into()]);
+    let dir = scratch("ensure-done");
+    let run =
+        run_in(&dir, &api.url(), &["ensure", "--json", "--on-done", "echo $SCANQR_OUTCOME $SCANQR_EXIT > done.txt"]);
+    assert_eq!(run.code, 69, "{run:?}");
+    assert_eq!(std::fs::read_to_string(dir.join("done.txt")).unwrap(), "state 69\n");
+}
