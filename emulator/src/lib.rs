@@ -53,7 +53,7 @@ pub use instance::DEFAULT_PHONE;
 pub use picture::{picture_png, qr_png, Picture};
 pub use random::{pairing_string, whatsapp_payload, Rng, REF_BYTES};
 pub use scenario::Scenario;
-pub use server::Server;
+pub use server::{Conn, Server};
 
 /// The emulator's default instance id.
 pub const DEFAULT_INSTANCE: &str = "1101000001";

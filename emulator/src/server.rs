@@ -304,13 +304,15 @@ impl Drop for Registered<'_> {
     }
 }
 
-/// A client connection, plain or TLS.
-pub(crate) enum Conn {
+/// A connection, plain or TLS: the server's side of each client, and the
+/// client side in tests.
+pub enum Conn {
     Plain(TcpStream),
     Tls(Box<native_tls::TlsStream<TcpStream>>),
 }
 
 impl Conn {
+    /// The TCP socket under it.
     pub fn tcp(&self) -> &TcpStream {
         match self {
             Conn::Plain(s) => s,

@@ -15,35 +15,7 @@ use tungstenite::{Message, WebSocket};
 const FAST: Duration = Duration::from_millis(40);
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A client stream, plain or TLS.
-enum Stream {
-    Plain(TcpStream),
-    Tls(Box<native_tls::TlsStream<TcpStream>>),
-}
-
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.read(buf),
-            Stream::Tls(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.write(buf),
-            Stream::Tls(s) => s.write(buf),
-        }
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            Stream::Plain(s) => s.flush(),
-            Stream::Tls(s) => s.flush(),
-        }
-    }
-}
+use scanqr_emulator::Conn as Stream;
 
 fn start(scenario: Scenario) -> Server {
     Server::start(Options { scenario, ..Options::default() }).unwrap()
