@@ -43,10 +43,13 @@ pub fn ensure(cfg: &Config, dialer: &Dialer, rep: &mut Reporter) -> Outcome {
     }
 }
 
-/// An `ensure` that needed no login still runs `--on-done`: a banned or
-/// stuck number is news for the chat the hooks report to.
+/// An `ensure` that needed no login runs `--on-done` only for a problem: a
+/// banned or stuck number is news for the chat the hooks report to; an
+/// authorized one, checked every 10 minutes, is not.
 fn ended_early(cfg: &Config, outcome: Outcome, rep: &mut Reporter) -> Outcome {
-    Hooks::new(cfg.hooks.clone(), &cfg.instance, cfg.timing).finish(&outcome, || {}, rep);
+    if outcome.exit_code() != crate::outcome::OK {
+        Hooks::new(cfg.hooks.clone(), &cfg.instance, cfg.timing).finish(&outcome, || {}, rep);
+    }
     outcome
 }
 

@@ -231,7 +231,9 @@ fn the_cron_job_mails_only_a_problem() {
     assert_eq!((run.code, run.stdout.as_str()), (75, ""));
     assert_eq!(run.stderr.lines().count(), 1, "one line for cron to mail: {run:?}");
     assert!(run.stderr.contains("state: starting"), "{run:?}");
-    assert!(sandbox.calls().is_empty());
+    let calls = sandbox.calls();
+    assert_eq!(calls.len(), 1, "one message for the chat: {calls:?}");
+    assert!(calls[0].stdin.contains("/sendMessage\"") && calls[0].argv.iter().any(|a| a.contains("exit 75")));
 }
 
 #[test]

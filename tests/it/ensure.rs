@@ -112,4 +112,9 @@ fn on_done_runs_when_ensure_needed_no_login() {
         run_in(&dir, &api.url(), &["ensure", "--json", "--on-done", "echo $SCANQR_OUTCOME $SCANQR_EXIT > done.txt"]);
     assert_eq!(run.code, 69, "{run:?}");
     assert_eq!(std::fs::read_to_string(dir.join("done.txt")).unwrap(), "state 69\n");
+    let api = green("authorized", vec![ACCOUNT.into()]);
+    let dir = scratch("ensure-done-ok");
+    let run = run_in(&dir, &api.url(), &["ensure", "--json", "--on-done", "echo $SCANQR_OUTCOME > done.txt"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!dir.join("done.txt").exists(), "no --on-done for an instance that is fine");
 }
