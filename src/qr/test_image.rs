@@ -6,24 +6,10 @@ use crate::image::Gray;
 use qrcode::canvas::{Canvas, MaskPattern};
 use qrcode::{bits::Bits, ec, Color, EcLevel, QrCode, Version};
 
-/// A pairing string of the length GREEN-API's have: `2@`, an 80-character
-/// reference and three 44-character base64 keys, 217 characters.
+/// A pairing string of the length GREEN-API's have (217 characters): the
+/// emulator's, the one generator the tests share.
 pub(super) fn pairing_string(seed: u64) -> String {
-    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let mut text = |n: usize| -> String {
-        (0..n)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                char::from(B64[(state % 64) as usize])
-            })
-            .collect()
-    };
-    let reference = text(80);
-    let keys: Vec<String> = (0..3).map(|_| text(43) + "=").collect();
-    format!("2@{reference},{}", keys.join(","))
+    scanqr_emulator::whatsapp_payload(seed)
 }
 
 /// GREEN-API's picture of pairing string `seed` as luminance (version 11 at
