@@ -8,6 +8,7 @@
 
 use crate::config::Style;
 use crate::draw::fit::Size;
+use crate::image::Header;
 use crate::outcome::{self, Outcome};
 use crate::qr::Modules;
 use crate::secret::Secrets;
@@ -157,13 +158,21 @@ impl Reporter {
         self.event("connected", &[], "connected; waiting for a QR code", false);
     }
 
-    /// QR `n`, written to `path`: its line, then its drawing in place of the
-    /// last one (when it fits), or why it is not drawn.
-    pub fn qr(&mut self, n: u64, path: &Path, width: u32, height: u32, modules: Result<Modules, String>) {
+    /// Whether QR codes are drawn on the terminal: only then are their
+    /// modules read (see [`Reporter::qr`]).
+    pub fn draws(&self) -> bool {
+        self.screen.is_some()
+    }
+
+    /// QR `n`, written to `path`: its line, then, when the terminal draws,
+    /// its `modules` (their count goes in the line) in place of the last
+    /// code (when they fit), or why not.
+    pub fn qr(&mut self, n: u64, path: &Path, header: Header, modules: Option<Result<Modules, String>>) {
         let p = path.display().to_string();
+        let Header { width, height } = header;
         let mut fields =
             vec![("n", n.into()), ("path", p.clone().into()), ("width", width.into()), ("height", height.into())];
-        if let Ok(m) = &modules {
+        if let Some(Ok(m)) = &modules {
             fields.push(("modules", m.size.into()));
         }
         let human = format!("qr {n}: {p} ({width}x{height}); scan it in WhatsApp > Linked devices > Link a device");
@@ -173,7 +182,7 @@ impl Reporter {
         let before = self.lines.tty_lines;
         self.event("qr", &fields, &human, false);
         let head = self.lines.tty_lines - before;
-        let Some(screen) = &mut self.screen else { return };
+        let (Some(screen), Some(modules)) = (&mut self.screen, modules) else { return };
         match modules {
             Ok(m) => screen.qr(&mut self.lines, n, p, m, head),
             Err(why) => {

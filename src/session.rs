@@ -183,9 +183,16 @@ impl Session<'_> {
         }
     }
 
+    /// A picture is checked whole before its file is written: decoded when
+    /// the terminal draws it (the drawing needs its pixels), checked without
+    /// rebuilding a pixel otherwise. The two accept the same files.
     fn qr(&mut self, png: &[u8]) -> Result<(), Error> {
-        let gray = match image::decode_png(png) {
-            Ok(g) => g,
+        let picture = match self.rep.draws() {
+            true => image::decode_png(png).map(|gray| (gray.header(), Some(gray))),
+            false => image::check_png(png).map(|header| (header, None)),
+        };
+        let (header, gray) = match picture {
+            Ok(p) => p,
             Err(e) => {
                 self.rep.warning(&format!("qrCode image skipped: {e}"));
                 return Ok(());
@@ -193,8 +200,7 @@ impl Session<'_> {
         };
         self.n += 1;
         let path = self.files.write(self.n, png)?;
-        let modules = qr::read_modules(&gray);
-        self.rep.qr(self.n, &path, gray.width, gray.height, modules);
+        self.rep.qr(self.n, &path, header, gray.map(|g| qr::read_modules(&g)));
         self.hooks.qr(self.n, &path, self.rep);
         Ok(())
     }

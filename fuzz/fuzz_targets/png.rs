@@ -1,11 +1,12 @@
-//! Base64-decoded `qrCode` bytes: `decode_png`, then on success `read_modules` and `render`.
+//! Base64-decoded `qrCode` bytes: `check_png` and `decode_png` must accept the
+//! same files with the same header; on success `read_modules` and `render`.
 //!
 //! Each input is tried as it is and with every whole chunk's CRC rewritten,
 //! so that mutations get past the checksums into the decoder.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use scanqr::image::{decode_png, MAX_SIDE};
+use scanqr::image::{check_png, decode_png, Header, MAX_SIDE};
 use scanqr::qr::read_modules;
 use scanqr::draw::{line_count, render, Style};
 
@@ -19,7 +20,10 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn check(data: &[u8]) {
-    let Ok(gray) = decode_png(data) else { return };
+    let decoded = decode_png(data);
+    let header = decoded.as_ref().ok().map(|g| Header { width: g.width, height: g.height });
+    assert_eq!(check_png(data).ok(), header, "check_png and decode_png disagree: {:?}", decoded.as_ref().err());
+    let Ok(gray) = decoded else { return };
     assert!(gray.width >= 1 && gray.width <= MAX_SIDE && gray.height >= 1 && gray.height <= MAX_SIDE);
     assert_eq!(gray.pixels.len(), gray.width as usize * gray.height as usize);
     let Ok(modules) = read_modules(&gray) else { return };

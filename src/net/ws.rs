@@ -14,6 +14,11 @@ use tungstenite::WebSocket;
 /// Websocket messages (and frames) over this size are refused unread.
 pub const MAX_MESSAGE: usize = 1 << 20;
 
+/// How much tungstenite reads at a time. Its default, 128 KiB, is zeroed
+/// before every read and stays resident; a QR message is about 7 KiB, and a
+/// larger one is still read whole (the buffer grows to the frame).
+const READ_BUFFER: usize = 16 * 1024;
+
 /// Open the websocket: TCP (through the proxy, if any), TLS, upgrade, all within `deadline`.
 pub fn open(
     ep: &Endpoint,
@@ -28,7 +33,10 @@ pub fn open(
 
 /// The websocket upgrade over an open transport.
 pub fn upgrade(stream: Stream, url: &str, host: &str, deadline: Instant) -> Result<WebSocket<Stream>, Error> {
-    let config = WebSocketConfig::default().max_message_size(Some(MAX_MESSAGE)).max_frame_size(Some(MAX_MESSAGE));
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE))
+        .read_buffer_size(READ_BUFFER);
     let mut step = tungstenite::client::client_with_config(url, stream, Some(config));
     loop {
         match step {

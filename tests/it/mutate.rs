@@ -11,7 +11,7 @@ use crate::support::Rng;
 use base64::Engine;
 use qrcode::EcLevel;
 use scanqr::draw::{line_count, render, Style};
-use scanqr::image::{decode_png, Gray, MAX_SIDE};
+use scanqr::image::{check_png, decode_png, Gray, Header, MAX_SIDE};
 use scanqr::message::{self, Message};
 use scanqr::net::http::{self, Parse, MAX_BODY};
 use scanqr::qr::{read_modules, Modules};
@@ -190,10 +190,14 @@ fn check_frame(bytes: &[u8]) -> bool {
     parsed.is_ok()
 }
 
-/// `decode_png`, then `read_modules` and `render`: no panic, and bounded.
+/// `check_png` and `decode_png` accept the same files with the same header;
+/// then `read_modules` and `render`: no panic, and bounded.
 /// Returns (decoded, read): how far the input got.
-fn check_png(bytes: &[u8]) -> (bool, bool) {
-    let Ok(gray) = decode_png(bytes) else { return (false, false) };
+fn check_picture(bytes: &[u8]) -> (bool, bool) {
+    let decoded = decode_png(bytes);
+    let header = decoded.as_ref().ok().map(|g| Header { width: g.width, height: g.height });
+    assert_eq!(check_png(bytes).ok(), header, "check_png and decode_png disagree: {:?}", decoded.as_ref().err());
+    let Ok(gray) = decoded else { return (false, false) };
     assert!((1..=MAX_SIDE).contains(&gray.width) && (1..=MAX_SIDE).contains(&gray.height));
     assert_eq!(gray.pixels.len(), gray.width as usize * gray.height as usize);
     (true, check_gray(&gray))
@@ -291,7 +295,7 @@ fn mutated_pngs_never_panic() {
         if rng.below(4) != 0 {
             fix_png_crcs(&mut bytes);
         }
-        let (d, r) = check_png(&bytes);
+        let (d, r) = check_picture(&bytes);
         decoded += usize::from(d);
         read += usize::from(r);
     }

@@ -1,8 +1,10 @@
 //! The work a session does for each QR frame, in process over the library
 //! functions it calls (`session.rs`: `Session::qr`), on every picture shape
-//! the emulator sends, GREEN-API's first: parse the JSON and base64, decode
-//! the PNG, write it atomically, read the module grid. The JSON event line
-//! and terminal drawing are not included (`--json` does not draw).
+//! the emulator sends, GREEN-API's first. Both paths: when the terminal
+//! draws, parse the JSON and base64, decode the PNG, write it atomically,
+//! read the module grid; when it does not (a pipe, cron, systemd), parse,
+//! check the PNG whole, write it. The event line and the drawing itself are
+//! not included.
 //!
 //! Beside it, on the same pictures: the png crate's own `next_frame` (what
 //! `decode_png` is held to), and the floor of the job: that decode plus the
@@ -20,14 +22,17 @@ use scanqr_emulator::Picture;
 use std::hint::black_box;
 use std::io::Cursor;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Distinct pictures of each shape cycled through, so no branch predictor
 /// or cache learns a single image.
 const DISTINCT: u64 = 4;
 
 /// The stages of a frame, in the session's order, for the table.
-const STAGES: [&str; 4] = ["JSON + base64", "decode_png", "atomic write", "module grid"];
+const STAGES: [&str; 5] = ["JSON + base64", "decode_png", "atomic write", "module grid", "check_png"];
+/// The stages of each path: drawn on the terminal, and not.
+const DRAWN: [usize; 4] = [0, 1, 2, 3];
+const NOT_DRAWN: [usize; 3] = [0, 4, 2];
 
 /// One picture shape: its PNGs and what was measured on them.
 pub struct Shape {
@@ -54,11 +59,11 @@ pub struct Figures {
 struct Frame {
     side: u32,
     modules: Option<usize>,
-    /// Thread CPU of a whole frame, and wall time.
+    /// Thread CPU of a whole frame, drawn and not.
     cpu: Samples,
-    wall: Samples,
+    cpu_not_drawn: Samples,
     /// Thread CPU per stage, in the order of [`STAGES`].
-    stages: [Samples; 4],
+    stages: [Samples; 5],
     /// The png crate's `next_frame` plus the atomic write.
     floor: Samples,
     /// Frames whose grid could not be read (should be 0).
@@ -104,6 +109,12 @@ pub fn measure(bench: &Bench, report: &mut Report) -> Vec<Shape> {
             Picture::GreenApi => report.rows.extend([
                 cpu_row(Target::new("under 0.30 ms", Goal::Under(0.30e-3), Check::Value)),
                 Row::new(
+                    format!("CPU per frame not drawn, {name}, median{FRAME_WORK_NOT_DRAWN}"),
+                    Target::new("under 1× the floor", Goal::Under(1.0), Check::Baseline),
+                    shape.got(|f| f.checked(&f.frame.cpu_not_drawn)),
+                )
+                .against("floor", shape.got(|f| Ok(median(&f.frame.floor)))),
+                Row::new(
                     format!("module grid, {name}, median"),
                     Target::new("under 0.08 ms", Goal::Under(0.08e-3), Check::Value),
                     shape.got(|f| f.checked(&f.frame.stages[3])),
@@ -134,7 +145,8 @@ pub fn measure(bench: &Bench, report: &mut Report) -> Vec<Shape> {
     shapes
 }
 
-const FRAME_WORK: &str = " (parse, base64, PNG decode, grid, atomic write)";
+const FRAME_WORK: &str = " (parse, base64, PNG decode, grid, atomic write: drawn in the terminal)";
+const FRAME_WORK_NOT_DRAWN: &str = " (parse, base64, PNG check, atomic write)";
 
 fn cpu(f: &Figures) -> Got {
     f.checked(&f.frame.cpu)
@@ -142,8 +154,22 @@ fn cpu(f: &Figures) -> Got {
 
 /// The per-shape table; `terminal` is the terminal-text figure of each shape.
 pub fn table(shapes: &[Shape], terminal: &[Got]) -> Table {
-    let header = ["picture", "PNG bytes", STAGES[0], STAGES[1], "png `next_frame`", "÷ png", STAGES[3], STAGES[2]];
-    let more = ["CPU per frame (p90)", "wall", "floor: png + write", "÷ floor", "terminal text (wall)"];
+    let header = [
+        "picture",
+        "PNG bytes",
+        STAGES[0],
+        STAGES[4],
+        STAGES[1],
+        "png `next_frame`",
+        "÷ png",
+        STAGES[3],
+        STAGES[2],
+        "not drawn: CPU per frame (p90)",
+        "drawn: CPU per frame (p90)",
+        "floor: png + write",
+        "÷ floor, not drawn / drawn",
+        "terminal text (wall)",
+    ];
     let lines = shapes
         .iter()
         .zip(terminal)
@@ -153,7 +179,7 @@ pub fn table(shapes: &[Shape], terminal: &[Got]) -> Table {
             match &shape.figures {
                 Ok(f) => line.extend(cells(f)),
                 Err(e) => {
-                    line.extend(vec!["—".to_string(); 9]);
+                    line.extend(vec!["—".to_string(); header.len() - 4]);
                     line.push(format!("error: {e}"));
                 }
             }
@@ -163,26 +189,28 @@ pub fn table(shapes: &[Shape], terminal: &[Got]) -> Table {
         .collect();
     Table {
         title: "Per frame, by picture shape (medians of thread CPU time; a module grid of `?` was not read):".into(),
-        header: header.into_iter().chain(more).map(String::from).collect(),
+        header: header.into_iter().map(String::from).collect(),
         lines,
     }
 }
 
 fn cells(f: &Figures) -> Vec<String> {
-    let ratio = |a: &Samples, b: &Samples| format!("{:.2}×", ratio(a.median(), b.median()));
+    let times = |a: &Samples, b: &Samples| format!("{:.2}×", ratio(a.median(), b.median()));
+    let with_p90 = |s: &Samples| format!("{} ({})", ms(s.median()), ms(s.quantile(0.9)));
     let frame = &f.frame;
     let modules = frame.modules.map_or("?".into(), |m| format!("{m} modules"));
     vec![
         ms(frame.stages[0].median()),
+        ms(frame.stages[4].median()),
         ms(f.decode.median()),
         ms(f.png.median()),
-        ratio(&f.decode, &f.png),
+        times(&f.decode, &f.png),
         format!("{} ({modules}, {} px)", ms(frame.stages[3].median()), frame.side),
         ms(frame.stages[2].median()),
-        format!("{} ({})", ms(frame.cpu.median()), ms(frame.cpu.quantile(0.9))),
-        ms(frame.wall.median()),
+        with_p90(&frame.cpu_not_drawn),
+        with_p90(&frame.cpu),
         ms(frame.floor.median()),
-        ratio(&frame.cpu, &frame.floor),
+        format!("{} / {}", times(&frame.cpu_not_drawn, &frame.floor), times(&frame.cpu, &frame.floor)),
     ]
 }
 
@@ -230,12 +258,11 @@ fn per_frame(dir: &Path, texts: &[String], iterations: usize) -> Result<Frame, S
     let mut files = QrFiles::new(dir.join("qr.png"), false);
     let mut floor_files = QrFiles::new(dir.join("floor.png"), false);
     files.check_writable().map_err(|e| e.to_string())?;
-    let mut stages: [Vec<Duration>; 4] = Default::default();
-    let (mut wall, mut floor) = (Vec::with_capacity(iterations), Vec::with_capacity(iterations));
+    let mut stages: [Vec<Duration>; 5] = Default::default();
+    let mut floor = Vec::with_capacity(iterations);
     let (mut unreadable, mut modules_seen, mut side) = (0, None, 0);
     for i in 0..warmup(iterations) + iterations {
         let n = i as u64 + 1;
-        let w0 = Instant::now();
         let (parsed, t_parse) = timed(|| message::parse(black_box(&texts[i % texts.len()])));
         let png = match parsed? {
             Message::Qr(png) => png,
@@ -246,8 +273,9 @@ fn per_frame(dir: &Path, texts: &[String], iterations: usize) -> Result<Frame, S
         let (path, t_write) = timed(|| files.write(n, &png));
         let path = path.map_err(|e| e.to_string())?;
         let (modules, t_grid) = timed(|| qr::read_modules(&gray));
-        let w = w0.elapsed();
         black_box((&path, &modules));
+        let (checked, t_check) = timed(|| image::check_png(&png));
+        checked.map_err(|e| e.to_string())?;
         let (decoded, t_png) = timed(|| png_next_frame(&png));
         let (written, t_floor_write) = timed(|| floor_files.write(n, &png));
         decoded?;
@@ -255,10 +283,9 @@ fn per_frame(dir: &Path, texts: &[String], iterations: usize) -> Result<Frame, S
         if i < warmup(iterations) {
             continue;
         }
-        for (stage, t) in stages.iter_mut().zip([t_parse, t_decode, t_write, t_grid]) {
+        for (stage, t) in stages.iter_mut().zip([t_parse, t_decode, t_write, t_grid, t_check]) {
             stage.push(t);
         }
-        wall.push(w);
         floor.push(t_png + t_floor_write);
         side = gray.width;
         match modules {
@@ -268,12 +295,14 @@ fn per_frame(dir: &Path, texts: &[String], iterations: usize) -> Result<Frame, S
     }
     files.cleanup();
     floor_files.cleanup();
-    let cpu = (0..wall.len()).map(|i| stages.iter().map(|s| s[i]).sum()).collect();
+    let path = |stages_of: &[usize]| -> Samples {
+        Samples::new((0..floor.len()).map(|i| stages_of.iter().map(|&s| stages[s][i]).sum()).collect())
+    };
     Ok(Frame {
         side,
         modules: modules_seen,
-        cpu: Samples::new(cpu),
-        wall: Samples::new(wall),
+        cpu: path(&DRAWN),
+        cpu_not_drawn: path(&NOT_DRAWN),
         stages: stages.map(Samples::new),
         floor: Samples::new(floor),
         unreadable,

@@ -40,7 +40,9 @@ pub fn prepare(repo: &Path, target: &Path, notes: &mut Vec<String>) -> (Option<C
     };
     if python.is_some() || node.is_some() {
         notes.push(
-            "The references validate nothing and draw nothing; scanqr decodes every PNG and reads its grid.".into(),
+            "The references validate nothing and draw nothing; scanqr checks every PNG whole before writing it \
+             (and, on a terminal, decodes it and reads its grid to draw it)."
+                .into(),
         );
     }
     (python, node)

@@ -1,0 +1,378 @@
+//! Is this a complete, intact PNG? The png crate's own chunk reader and
+//! inflater, without rebuilding a pixel.
+//!
+//! A PNG's pixels are stored filtered: each row starts with a filter type
+//! and holds differences from its neighbours. Undoing the filters is half of
+//! what decoding costs, and it cannot fail except on a filter type over 4.
+//! So the check runs the png crate's `StreamingDecoder` (signature, chunk
+//! order, every CRC, the header's fields) and lets it inflate the image
+//! data into a small rolling window, where only the filter type of each row
+//! is read. The rules are [`decode_png`](super::decode_png)'s, in the same
+//! order, so the two accept exactly the same files (tested on every kind of
+//! PNG, and by the mutation tests and the `png` fuzz target).
+
+use super::{before_data, corrupt, header, ImageError, SIGNATURE};
+use png::{chunk, Decoded, StreamingDecoder, UnfilterRegion};
+
+/// What a checked PNG's header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Check that `bytes` are a complete PNG that [`decode_png`](super::decode_png)
+/// decodes, without decoding its pixels.
+pub fn check_png(bytes: &[u8]) -> Result<Header, ImageError> {
+    if !bytes.starts_with(&SIGNATURE) {
+        return Err(ImageError::NotPng);
+    }
+    let mut options = png::DecodeOptions::default();
+    // As `decode_png`: metadata we never use is skipped, so it cannot inflate.
+    options.set_ignore_text_chunk(true);
+    options.set_ignore_iccp_chunk(true);
+    let mut decoder = StreamingDecoder::new_with_options(options);
+    let (mut input, mut image, mut stalled) = (bytes, None::<ImageData>, 0);
+    loop {
+        if input.is_empty() {
+            return Err(ImageError::Corrupt("the file ends before its IEND chunk".into()));
+        }
+        let before = image.as_ref().map_or(0, ImageData::produced);
+        let (used, event) = match image.as_mut().filter(|d| !d.complete()) {
+            Some(data) => data.inflate(&mut decoder, input)?,
+            None => decoder.update(input, None).map_err(corrupt)?,
+        };
+        input = input.get(used..).unwrap_or_default();
+        // Every call but the one that finishes the image data takes input
+        // or gives pixels; guard against a decoder that does neither.
+        stalled = if used == 0 && image.as_ref().map_or(0, ImageData::produced) == before { stalled + 1 } else { 0 };
+        if stalled > MAX_STALLS {
+            return Err(ImageError::Corrupt("the image data stopped making progress".into()));
+        }
+        match event {
+            Decoded::ChunkComplete(chunk::IHDR) => {
+                let info = decoder.info().ok_or_else(|| ImageError::Corrupt("IHDR was not read".into()))?;
+                header(info.width, info.height)?;
+                image = Some(ImageData::new(info));
+            }
+            Decoded::ChunkBegin(_, chunk::IDAT) => {
+                if let Some(info) = decoder.info() {
+                    before_data(info)?;
+                    if info.color_type == png::ColorType::Indexed && info.palette.is_none() {
+                        return Err(ImageError::Corrupt("Missing palette of indexed image.".into()));
+                    }
+                }
+            }
+            Decoded::ImageDataFlushed if !image.as_ref().is_some_and(ImageData::complete) => {
+                return Err(ImageError::Corrupt("the image data ends before its last row".into()));
+            }
+            Decoded::ChunkComplete(chunk::IEND) => {
+                return match image {
+                    Some(data) if data.complete() => Ok(Header { width: data.width, height: data.height }),
+                    _ => Err(ImageError::Corrupt("IDAT or fdAT chunk is missing.".into())),
+                };
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Calls in a row that may neither take input nor give pixels: a finished
+/// image data stream takes one, a full window another.
+const MAX_STALLS: u32 = 4;
+
+/// How far back a deflate stream may refer: what the window must keep.
+const LOOKBACK: usize = 32 * 1024;
+/// How much the window grows by for each call into the inflater.
+const STEP: usize = 32 * 1024;
+
+/// The image data, inflated into a window of at most `2 * LOOKBACK + STEP`
+/// bytes, and where the next row's filter type falls in it.
+struct ImageData {
+    width: u32,
+    height: u32,
+    window: Vec<u8>,
+    region: UnfilterRegion,
+    /// The stream offset of `window[0]`.
+    base: usize,
+    /// The stream's length by the header.
+    total: usize,
+    rows: Rows,
+}
+
+impl ImageData {
+    fn new(info: &png::Info) -> ImageData {
+        let rows = Rows::of(info);
+        let total = rows.total();
+        let region = UnfilterRegion { available: 0, filled: 0 };
+        ImageData { width: info.width, height: info.height, window: Vec::new(), region, base: 0, total, rows }
+    }
+
+    fn produced(&self) -> usize {
+        self.base + self.region.filled
+    }
+
+    fn complete(&self) -> bool {
+        self.produced() >= self.total
+    }
+
+    /// One call into the decoder with room for more image data, then the
+    /// filter types of the rows it completed.
+    fn inflate(&mut self, decoder: &mut StreamingDecoder, input: &[u8]) -> Result<(usize, Decoded), ImageError> {
+        self.make_room();
+        let got = decoder.update(input, Some(&mut self.region.as_buf(&mut self.window))).map_err(corrupt)?;
+        self.check_rows()?;
+        Ok(got)
+    }
+
+    /// Drop what the inflater may no longer refer to once the window is
+    /// full enough, then make room for the next step, but never past the
+    /// stream's end: the inflater writes up to the window's end, and
+    /// anything after the last row is not read (as `decode_png` reads it).
+    fn make_room(&mut self) {
+        let UnfilterRegion { available, filled } = self.region;
+        if filled >= 2 * LOOKBACK && available > 0 {
+            self.window.copy_within(available..filled, 0);
+            self.base += available;
+            self.region = UnfilterRegion { available: 0, filled: filled - available };
+        }
+        let filled = self.region.filled;
+        let room = STEP.min(self.total.saturating_sub(self.produced()));
+        self.window.resize(filled + room, 0);
+    }
+
+    /// Each row whose first byte has been inflated: its filter type must be
+    /// one of the five.
+    fn check_rows(&mut self) -> Result<(), ImageError> {
+        while let Some(at) = self.rows.next.filter(|&at| at < self.produced()) {
+            let kind = at.checked_sub(self.base).and_then(|i| self.window.get(i)).copied();
+            match kind {
+                Some(kind) if kind <= 4 => self.rows.advance(),
+                Some(kind) => return Err(ImageError::Corrupt(format!("unknown filter method {kind}"))),
+                None => return Err(ImageError::Corrupt("a row's filter type was lost".into())),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The rows of the image data in order, as runs of equal length (one run,
+/// or one for each non-empty Adam7 pass).
+struct Rows {
+    /// (bytes a row, filter type included; rows)
+    runs: Vec<(usize, usize)>,
+    /// Where the next unchecked row starts, if any is left.
+    next: Option<usize>,
+    run: usize,
+    left: usize,
+}
+
+impl Rows {
+    fn of(info: &png::Info) -> Rows {
+        let (w, h) = (info.width as usize, info.height as usize);
+        let bits = info.color_type.samples() * info.bit_depth as usize;
+        let row = |width: usize| 1 + (width * bits).div_ceil(8);
+        let runs: Vec<(usize, usize)> = if info.interlaced {
+            ADAM7
+                .iter()
+                .map(|&(x0, dx, y0, dy)| (w.saturating_sub(x0).div_ceil(dx), h.saturating_sub(y0).div_ceil(dy)))
+                .filter(|&(pw, ph)| pw > 0 && ph > 0)
+                .map(|(pw, ph)| (row(pw), ph))
+                .collect()
+        } else {
+            vec![(row(w), h)]
+        };
+        let left = runs.first().map_or(0, |&(_, n)| n);
+        Rows { next: (left > 0).then_some(0), runs, run: 0, left }
+    }
+
+    fn total(&self) -> usize {
+        self.runs.iter().map(|&(len, n)| len * n).sum()
+    }
+
+    fn advance(&mut self) {
+        let (Some(at), Some(&(len, _))) = (self.next, self.runs.get(self.run)) else { return };
+        self.left -= 1;
+        while self.left == 0 {
+            self.run += 1;
+            match self.runs.get(self.run) {
+                Some(&(_, n)) => self.left = n,
+                None => {
+                    self.next = None;
+                    return;
+                }
+            }
+        }
+        self.next = Some(at + len);
+    }
+}
+
+/// Adam7's passes: (first column, column step, first row, row step).
+const ADAM7: [(usize, usize, usize, usize); 7] =
+    [(0, 8, 0, 8), (4, 8, 0, 8), (0, 4, 4, 8), (2, 4, 0, 4), (0, 2, 2, 4), (1, 2, 0, 2), (0, 1, 1, 2)];
+
+#[cfg(test)]
+mod tests {
+    use super::super::decode_png;
+    use super::super::test_png::{chunk, shapes, ENCODINGS};
+    use super::*;
+
+    /// `check_png` accepts `png`, as `decode_png` does, with the same header.
+    fn agree(png: &[u8], what: &str) {
+        let decoded = decode_png(png).map(|g| Header { width: g.width, height: g.height });
+        assert!(decoded.is_ok(), "{what}: {decoded:?}");
+        assert_eq!(check_png(png).ok(), decoded.ok(), "{what}");
+    }
+
+    #[test]
+    fn accepts_every_kind_of_png_decode_png_accepts() {
+        for (s, shape) in shapes().iter().enumerate() {
+            for encoding in ENCODINGS {
+                for interlaced in [false, true].into_iter().take(if s % 2 == 1 { 2 } else { 1 }) {
+                    let png = shape.encode(encoding, interlaced);
+                    agree(&png, &format!("{} {encoding:?} adam7={interlaced}", shape.name));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn green_api_pictures_pass() {
+        for seed in 0..4 {
+            let png = scanqr_emulator::qr_png(&scanqr_emulator::whatsapp_payload(seed));
+            assert_eq!(check_png(&png), Ok(Header { width: 276, height: 276 }));
+        }
+    }
+
+    /// Cut anywhere in the header and chunk boundaries, and all through the image data.
+    #[test]
+    fn every_cut_is_refused_as_decode_png_refuses_it() {
+        let png = scanqr_emulator::qr_png(&scanqr_emulator::whatsapp_payload(7));
+        let mut ends: Vec<usize> = (0..80).chain((80..png.len()).step_by(23)).collect();
+        let mut at = 8usize;
+        for (_, data) in chunks(&png) {
+            ends.extend(at.saturating_sub(2)..(at + 10).min(png.len()));
+            at += 12 + data.len();
+        }
+        ends.extend(png.len() - 14..png.len());
+        for end in ends {
+            let cut = &png[..end];
+            assert!(check_png(cut).is_err() && decode_png(cut).is_err(), "cut at {end}");
+        }
+    }
+
+    #[test]
+    fn a_bad_filter_type_is_refused_in_any_row() {
+        let shape = &shapes()[1];
+        for interlaced in [false, true] {
+            let png = shape.encode((0, 8, false), interlaced);
+            let (good, rows) = raw_rows(&png);
+            for &row in rows.iter().step_by(7).chain(rows.last()) {
+                let mut raw = good.clone();
+                raw[row] = 5;
+                let bad = with_image_data(&png, &raw);
+                assert!(check_png(&bad).is_err(), "row at {row}, adam7={interlaced}");
+                assert!(decode_png(&bad).is_err(), "row at {row}, adam7={interlaced}");
+            }
+        }
+    }
+
+    #[test]
+    fn image_data_split_over_many_chunks_passes() {
+        let png = scanqr_emulator::qr_png(&scanqr_emulator::whatsapp_payload(3));
+        let (raw, _) = raw_rows(&png);
+        for size in [1, 7, 4096] {
+            let split = with_image_data_in(&png, &raw, size);
+            assert_eq!(check_png(&split), Ok(Header { width: 276, height: 276 }), "IDATs of {size}");
+        }
+    }
+
+    #[test]
+    fn data_past_the_last_row_is_not_read_as_decode_png_does_not() {
+        let png = shapes()[0].encode((0, 8, false), false);
+        let (mut raw, _) = raw_rows(&png);
+        raw.extend_from_slice(&[9; 100]);
+        agree(&with_image_data(&png, &raw), "trailing bytes");
+    }
+
+    #[test]
+    fn missing_image_data_short_data_and_animation_are_refused() {
+        let png = shapes()[0].encode((0, 8, false), false);
+        let (raw, _) = raw_rows(&png);
+        let short = with_image_data(&png, &raw[..raw.len() - 1]);
+        let no_data: Vec<u8> = without(&png, b"IDAT");
+        let mut animated = png[..33].to_vec();
+        chunk(&mut animated, b"acTL", &[0, 0, 0, 1, 0, 0, 0, 0]);
+        animated.extend_from_slice(&png[33..]);
+        for (bad, what) in [(short, "short"), (no_data, "no IDAT"), (animated, "acTL")] {
+            assert!(check_png(&bad).is_err() && decode_png(&bad).is_err(), "{what}");
+        }
+    }
+
+    #[test]
+    fn not_png_and_too_large() {
+        assert_eq!(check_png(b"GIF89a"), Err(ImageError::NotPng));
+        let mut huge = SIGNATURE.to_vec();
+        let ihdr = [&4096u32.to_be_bytes()[..], &16u32.to_be_bytes(), &[8, 0, 0, 0, 0]].concat();
+        chunk(&mut huge, b"IHDR", &ihdr);
+        assert_eq!(check_png(&huge), Err(ImageError::TooLarge { width: 4096, height: 16 }));
+    }
+
+    /// The inflated image data of `png`, and where each row starts.
+    fn raw_rows(png: &[u8]) -> (Vec<u8>, Vec<usize>) {
+        let idat: Vec<u8> = chunks(png).into_iter().filter(|(k, _)| k == b"IDAT").flat_map(|(_, d)| d).collect();
+        let raw = miniz_oxide::inflate::decompress_to_vec_zlib(&idat).unwrap();
+        let mut decoder = StreamingDecoder::new();
+        let mut rest = png;
+        while decoder.info().is_none() {
+            let (n, _) = decoder.update(rest, None).unwrap();
+            rest = &rest[n..];
+        }
+        let mut rows = Rows::of(decoder.info().unwrap());
+        let mut starts = Vec::new();
+        while let Some(at) = rows.next {
+            starts.push(at);
+            rows.advance();
+        }
+        assert_eq!(rows.total(), raw.len());
+        (raw, starts)
+    }
+
+    fn chunks(png: &[u8]) -> Vec<([u8; 4], Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut at = 8;
+        while at + 12 <= png.len() {
+            let len = u32::from_be_bytes(png[at..at + 4].try_into().unwrap()) as usize;
+            out.push((png[at + 4..at + 8].try_into().unwrap(), png[at + 8..at + 8 + len].to_vec()));
+            at += 12 + len;
+        }
+        out
+    }
+
+    fn without(png: &[u8], kind: &[u8; 4]) -> Vec<u8> {
+        let mut out = SIGNATURE.to_vec();
+        for (k, data) in chunks(png).into_iter().filter(|(k, _)| k != kind) {
+            chunk(&mut out, &k, &data);
+        }
+        out
+    }
+
+    fn with_image_data(png: &[u8], raw: &[u8]) -> Vec<u8> {
+        with_image_data_in(png, raw, usize::MAX)
+    }
+
+    /// `png` with its image data replaced by `raw`, compressed, in IDATs of `size` bytes.
+    fn with_image_data_in(png: &[u8], raw: &[u8], size: usize) -> Vec<u8> {
+        let stream = miniz_oxide::deflate::compress_to_vec_zlib(raw, 6);
+        let mut out = SIGNATURE.to_vec();
+        let mut data_written = false;
+        for (k, data) in chunks(png) {
+            if &k != b"IDAT" {
+                chunk(&mut out, &k, &data);
+            } else if !std::mem::replace(&mut data_written, true) {
+                stream.chunks(size.min(stream.len())).for_each(|part| chunk(&mut out, b"IDAT", part));
+            }
+        }
+        out
+    }
+}
