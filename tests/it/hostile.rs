@@ -516,6 +516,71 @@ fn a_frame_header_announcing_exabytes_is_refused_unread() {
     assert_dropped_then_good(&srv, &run, &dir, "1 MiB");
 }
 
+/// The largest pictures allowed (2048x2048 RGBA16, plain and Adam7: 32 MiB
+/// of pixels each) and a 16x16 one followed by 64 MiB of image data: checked,
+/// and decoded to be drawn, in well under 32 MiB.
+#[test]
+fn the_largest_pictures_are_checked_and_decoded_in_under_32_mib() {
+    let side = scanqr::image::MAX_SIDE;
+    let white_row = [&[0u8][..], &vec![0xff; side as usize * 8]].concat();
+    let white = white_row.repeat(side as usize);
+    let adam7 = adam7_white(side as usize);
+    let extra = vec![0u8; 64 << 20];
+    let pictures = [png_of(side, 16, 6, 0, &white), png_of(side, 16, 6, 1, &adam7), png_of(16, 8, 0, 0, &extra)];
+    let srv = Server::ws(move |_, ws| {
+        for png in &pictures {
+            send_qr(ws, png);
+        }
+        linger(ws, LIMIT);
+    });
+    for args in [&["--json"][..], &["--json", "--terminal", "always"]] {
+        let dir = scratch("h-largest");
+        let mut scanqr = spawn(&dir, &srv.url(), args);
+        let lines = scanqr.read_until(r#""n":3"#);
+        // Its own high-water mark (wait4's would count the test process it was spawned from).
+        let status = std::fs::read_to_string(format!("/proc/{}/status", scanqr.pid())).unwrap();
+        let peak_kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .unwrap()
+            .trim()
+            .trim_end_matches(" kB")
+            .parse()
+            .unwrap();
+        scanqr.signal(libc::SIGTERM);
+        let run = scanqr.finish(LIMIT);
+        assert_eq!(run.code, 143, "{args:?}: {run:?}");
+        let widths: Vec<_> = run.events().iter().filter(|e| e["event"] == "qr").map(|e| e["width"].clone()).collect();
+        assert_eq!(widths, [json!(side), json!(side), json!(16)], "{args:?}: {lines:?}");
+        eprintln!("{args:?}: peak RSS {peak_kib} KiB");
+        assert!(peak_kib > 0 && peak_kib < 32 * 1024, "{args:?}: peak RSS {peak_kib} KiB");
+    }
+}
+
+/// Image data of `side`x`side` RGBA16 white, in Adam7's passes.
+fn adam7_white(side: usize) -> Vec<u8> {
+    let passes = [(0, 8, 0, 8), (4, 8, 0, 8), (0, 4, 4, 8), (2, 4, 0, 4), (0, 2, 2, 4), (1, 2, 0, 2), (0, 1, 1, 2)];
+    let mut raw = Vec::new();
+    for (x0, dx, y0, dy) in passes {
+        let (w, h) = ((side - x0).div_ceil(dx), (side - y0).div_ceil(dy));
+        for _ in 0..h {
+            raw.push(0);
+            raw.resize(raw.len() + w * 8, 0xff);
+        }
+    }
+    raw
+}
+
+/// A PNG of `raw` image data (filter bytes included), deflated.
+fn png_of(side: u32, depth: u8, color: u8, interlace: u8, raw: &[u8]) -> Vec<u8> {
+    use crate::qr_fixtures::{chunk, ihdr, SIGNATURE};
+    let mut png = SIGNATURE.to_vec();
+    png.extend(ihdr(side, side, depth, color, interlace));
+    png.extend(chunk(b"IDAT", &miniz_oxide::deflate::compress_to_vec_zlib(raw, 1)));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}
+
 // ---------------------------------------------------------------- files
 
 /// A PNG of noise (incompressible: about 40 KB), valid for any real decoder.

@@ -9,17 +9,6 @@ fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
 }
 
-/// Peak RSS in KiB and the exit code of a finished child, via wait4.
-fn wait_rusage(child: &std::process::Child) -> (i32, i64) {
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = child.id() as i32;
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(r, pid);
-    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
-    (code, usage.ru_maxrss)
-}
-
 #[test]
 #[ignore = "soak: run with make soak"]
 fn five_hundred_sessions() {
@@ -43,11 +32,9 @@ fn five_hundred_sessions() {
     for i in 0..sessions {
         let k = i % scenarios.len();
         let (name, _, want) = &scenarios[k];
-        let mut cmd = command(&dir, &servers[k].api_url(), &["--json", "--terminal", "always", "-o", "qr-{n}.png"]);
-        cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
-        #[allow(clippy::zombie_processes)] // reaped by wait4 in wait_rusage
-        let child = cmd.spawn().unwrap();
-        let (code, rss) = wait_rusage(&child);
+        let args = ["--json", "--terminal", "always", "-o", "qr-{n}.png"];
+        let (run, rss) = spawn(&dir, &servers[k].api_url(), &args).finish_with_rss(Duration::from_secs(30));
+        let code = run.code;
         assert_eq!(code, *want, "session {i} ({name})");
         assert_eq!(files_in(&dir), Vec::<String>::new(), "session {i} ({name}) left files");
         if i < scenarios.len() {
