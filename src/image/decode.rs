@@ -8,7 +8,7 @@ use std::io::Cursor;
 ///
 /// Every PNG colour type and bit depth is accepted (palettes with or without
 /// `tRNS`, 16-bit samples, Adam7 interlacing). Images whose header claims a
-/// side over [`MAX_SIDE`] are refused before any pixel data is decoded. A
+/// side over [`MAX_SIDE`](super::MAX_SIDE) are refused before any pixel data is decoded. A
 /// truncated file, a bad checksum or a missing `IEND` is an error.
 pub fn decode_png(bytes: &[u8]) -> Result<Gray, ImageError> {
     let mut reader = open(bytes)?;
