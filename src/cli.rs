@@ -130,7 +130,8 @@ impl Raw {
             keep: self.keep,
             terminal,
             compact: self.compact,
-            style: Style { color: env("NO_COLOR").is_none(), invert: self.invert },
+            // no-color.org: set and not empty.
+            style: Style { color: env("NO_COLOR").is_none_or(|v| v.is_empty()), invert: self.invert },
             json: self.json,
             quiet: self.quiet,
             timeout: self.timeout.unwrap_or(Duration::from_secs(default_timeout)),
@@ -225,11 +226,13 @@ mod tests {
     #[test]
     fn flags_win_over_the_environment_in_both_spellings() {
         let env =
-            [("ID_INSTANCE", "1"), ("API_TOKEN_INSTANCE", "abc"), ("API_URL", "https://a.example"), ("NO_COLOR", "")];
+            [("ID_INSTANCE", "1"), ("API_TOKEN_INSTANCE", "abc"), ("API_URL", "https://a.example"), ("NO_COLOR", "1")];
         let cfg = run(&["--instance=22", "--api-url", "http://127.0.0.1:9", "--timeout=1.5", "-o", "x-{n}.png"], &env)
             .unwrap();
         assert_eq!((cfg.instance.as_str(), cfg.endpoint.port, cfg.timeout), ("22", 9, Duration::from_millis(1500)));
-        assert!(!cfg.style.color, "NO_COLOR set, even empty");
+        assert!(!cfg.style.color, "NO_COLOR set");
+        let empty = [("ID_INSTANCE", "1"), ("API_TOKEN_INSTANCE", "abc"), ("NO_COLOR", "")];
+        assert!(run(&["--api-url", "http://127.0.0.1:9"], &empty).unwrap().style.color, "NO_COLOR empty: colour");
         for (word, command) in [
             ("state", Command::State),
             ("logout", Command::Logout),

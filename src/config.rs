@@ -60,7 +60,7 @@ pub enum Terminal {
 /// How a QR code is drawn in the terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Style {
-    /// Explicit ANSI colours (black on white); off when NO_COLOR is set.
+    /// Explicit ANSI colours (black on white); off when NO_COLOR is set and not empty.
     pub color: bool,
     /// For light-background terminals without colour: swap dark and light glyphs.
     pub invert: bool,

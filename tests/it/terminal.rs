@@ -49,7 +49,7 @@ fn no_color_and_invert_use_plain_glyphs() {
     let emu = emulator(fast_authorize(1), false);
     let invert_dir = scratch("draw-invert");
     let mut cmd = command(&invert_dir, &emu.api_url(), &["--terminal", "always", "--invert"]);
-    cmd.env("NO_COLOR", "");
+    cmd.env("NO_COLOR", "yes");
     let inverted = finish(cmd.spawn().unwrap(), Duration::from_secs(20));
     assert!(!inverted.stdout.contains('\x1b'));
     // The quiet zone is light: drawn as a full block in plain mode, blank when inverted.
