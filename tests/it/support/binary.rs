@@ -44,8 +44,6 @@ pub struct Running {
     /// Stdout lines read so far.
     read: Vec<String>,
     stderr: Option<Receiver<String>>,
-    /// How it ended and its peak RSS in KiB, once reaped (by `wait4`).
-    exited: Option<(ExitStatus, i64)>,
     finished: bool,
 }
 
@@ -53,7 +51,7 @@ impl Running {
     pub fn new(mut child: Child) -> Running {
         let stdout = child.stdout.take().map(BufReader::new);
         let stderr = child.stderr.take().map(read_aside);
-        Running { child, stdout, read: Vec::new(), stderr, exited: None, finished: false }
+        Running { child, stdout, read: Vec::new(), stderr, finished: false }
     }
 
     pub fn pid(&self) -> i32 {
@@ -93,7 +91,7 @@ impl Running {
     pub fn exit_within(&mut self, limit: Duration) -> Option<ExitStatus> {
         let until = Instant::now() + limit;
         loop {
-            if let Some((status, _)) = self.exited.or_else(|| self.reap()) {
+            if let Some(status) = self.child.try_wait().unwrap() {
                 return Some(status);
             }
             if Instant::now() >= until {
@@ -103,33 +101,9 @@ impl Running {
         }
     }
 
-    /// Reap it if it has exited, with its resource usage.
-    fn reap(&mut self) -> Option<(ExitStatus, i64)> {
-        use std::os::unix::process::ExitStatusExt;
-        let mut status = 0;
-        // SAFETY: a zeroed rusage is valid; wait4 on our own child, without blocking.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        let reaped = unsafe { libc::wait4(self.pid(), &mut status, libc::WNOHANG, &mut usage) };
-        assert!(reaped >= 0, "wait4: {}", std::io::Error::last_os_error());
-        self.exited = (reaped == self.pid()).then(|| (ExitStatus::from_raw(status), usage.ru_maxrss));
-        self.exited
-    }
-
-    /// As [`finish`](Running::finish), with `wait4`'s peak RSS in KiB. That
-    /// counts the test process it was spawned from too (the child shares its
-    /// memory until exec): compare runs with each other, not with a limit.
-    pub fn finish_with_rss(mut self, limit: Duration) -> (Run, i64) {
-        let run = self.finish_here(limit);
-        (run, self.exited.map_or(0, |(_, rss)| rss))
-    }
-
     /// Wait for the end (killed, and the test failed, after `limit`), collect
     /// all its output and check the token is nowhere in it.
     pub fn finish(mut self, limit: Duration) -> Run {
-        self.finish_here(limit)
-    }
-
-    fn finish_here(&mut self, limit: Duration) -> Run {
         let started = Instant::now();
         let rest = self.stdout.take().map(read_aside);
         let Some(status) = self.exit_within(limit) else {
@@ -152,10 +126,8 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         if !self.finished {
-            if self.exited.is_none() {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
             assert!(thread::panicking(), "a Running scanqr was dropped without finish(): its output went unchecked");
         }
     }
