@@ -318,6 +318,105 @@ mod tests {
         assert_eq!(check_png(&huge), Err(ImageError::TooLarge { width: 4096, height: 16 }));
     }
 
+    /// Odd layouts: both ways must give the same answer (most of these are refused).
+    #[test]
+    fn odd_layouts_get_the_same_answer_both_ways() {
+        let ihdr = |w: u32, h: u32, depth: u8, color: u8, interlace: u8| {
+            [&w.to_be_bytes()[..], &h.to_be_bytes(), &[depth, color, 0, 0, interlace]].concat()
+        };
+        let zlib = |raw: &[u8]| miniz_oxide::deflate::compress_to_vec_zlib(raw, 6);
+        let file = |parts: &[(&[u8; 4], Vec<u8>)]| {
+            let mut out = SIGNATURE.to_vec();
+            for (kind, data) in parts {
+                chunk(&mut out, kind, data);
+            }
+            out
+        };
+        let gray_rows = |w: usize, h: usize| [&[0u8][..], &vec![128; w]].concat().repeat(h);
+        let adam7 = |w: usize, h: usize| {
+            let mut raw = Vec::new();
+            for (x0, dx, y0, dy) in ADAM7 {
+                let (pw, ph) = (w.saturating_sub(x0).div_ceil(dx), h.saturating_sub(y0).div_ceil(dy));
+                if pw > 0 && ph > 0 {
+                    raw.extend([&[0u8][..], &vec![77; pw]].concat().repeat(ph));
+                }
+            }
+            raw
+        };
+        let one = zlib(&gray_rows(3, 2));
+        let (head, tail) = one.split_at(3);
+        let mut bad_crc =
+            file(&[(b"IHDR", ihdr(3, 2, 8, 0, 0)), (b"IDAT", head.to_vec()), (b"tEXt", b"a\0b".to_vec())]);
+        let at = bad_crc.len() - 1;
+        bad_crc[at] ^= 1;
+        let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
+        for (w, h) in [(1, 1), (2, 2), (3, 1), (1, 3), (5, 9), (9, 5)] {
+            cases.push((
+                format!("adam7 {w}x{h}"),
+                file(&[
+                    (b"IHDR", ihdr(w, h, 8, 0, 1)),
+                    (b"IDAT", zlib(&adam7(w as usize, h as usize))),
+                    (b"IEND", vec![]),
+                ]),
+            ));
+        }
+        cases.extend([
+            (
+                "empty IDATs around the data".into(),
+                file(&[
+                    (b"IHDR", ihdr(3, 2, 8, 0, 0)),
+                    (b"IDAT", vec![]),
+                    (b"IDAT", one.clone()),
+                    (b"IDAT", vec![]),
+                    (b"IEND", vec![]),
+                ]),
+            ),
+            (
+                "a chunk between IDATs".into(),
+                file(&[
+                    (b"IHDR", ihdr(3, 2, 8, 0, 0)),
+                    (b"IDAT", head.to_vec()),
+                    (b"tEXt", b"a\0b".to_vec()),
+                    (b"IDAT", tail.to_vec()),
+                    (b"IEND", vec![]),
+                ]),
+            ),
+            (
+                "two IHDR".into(),
+                file(&[
+                    (b"IHDR", ihdr(3, 2, 8, 0, 0)),
+                    (b"IHDR", ihdr(3, 2, 8, 0, 0)),
+                    (b"IDAT", one.clone()),
+                    (b"IEND", vec![]),
+                ]),
+            ),
+            (
+                "IDAT after IEND".into(),
+                file(&[(b"IHDR", ihdr(3, 2, 8, 0, 0)), (b"IEND", vec![]), (b"IDAT", one.clone())]),
+            ),
+            (
+                "a zlib stream cut short".into(),
+                file(&[(b"IHDR", ihdr(3, 2, 8, 0, 0)), (b"IDAT", head.to_vec()), (b"IEND", vec![])]),
+            ),
+            (
+                "no adler32".into(),
+                file(&[(b"IHDR", ihdr(3, 2, 8, 0, 0)), (b"IDAT", one[..one.len() - 4].to_vec()), (b"IEND", vec![])]),
+            ),
+            (
+                "a palette image without PLTE".into(),
+                file(&[(b"IHDR", ihdr(3, 2, 8, 3, 0)), (b"IDAT", one.clone()), (b"IEND", vec![])]),
+            ),
+            (
+                "a bad ancillary CRC, then the rest".into(),
+                [bad_crc, file(&[(b"IDAT", tail.to_vec()), (b"IEND", vec![])])[8..].to_vec()].concat(),
+            ),
+        ]);
+        for (what, png) in cases {
+            let decoded = decode_png(&png).map(|g| g.header());
+            assert_eq!(check_png(&png).ok(), decoded.as_ref().ok().copied(), "{what}: decode_png says {decoded:?}");
+        }
+    }
+
     /// The inflated image data of `png`, and where each row starts.
     fn raw_rows(png: &[u8]) -> (Vec<u8>, Vec<usize>) {
         let idat: Vec<u8> = chunks(png).into_iter().filter(|(k, _)| k == b"IDAT").flat_map(|(_, d)| d).collect();
