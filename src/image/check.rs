@@ -11,7 +11,7 @@
 //! order, so the two accept exactly the same files (tested on every kind of
 //! PNG, and by the mutation tests and the `png` fuzz target).
 
-use super::{before_data, corrupt, header, ImageError, SIGNATURE};
+use super::{before_data, corrupt, file, header, ImageError};
 use png::{chunk, Decoded, StreamingDecoder, UnfilterRegion};
 
 /// What a checked PNG's header says.
@@ -24,9 +24,7 @@ pub struct Header {
 /// Check that `bytes` are a complete PNG that [`decode_png`](super::decode_png)
 /// decodes, without decoding its pixels.
 pub fn check_png(bytes: &[u8]) -> Result<Header, ImageError> {
-    if !bytes.starts_with(&SIGNATURE) {
-        return Err(ImageError::NotPng);
-    }
+    file(bytes)?;
     let mut options = png::DecodeOptions::default();
     // As `decode_png`: metadata we never use is skipped, so it cannot inflate.
     options.set_ignore_text_chunk(true);
@@ -95,25 +93,35 @@ struct ImageData {
     region: UnfilterRegion,
     /// The stream offset of `window[0]`.
     base: usize,
-    /// The stream's length by the header.
+    /// The stream's length as the png crate counts it: by the header, plus
+    /// a byte a line for Adam7's passes that have no columns (a picture at
+    /// most 4 px wide), which never come; `decode_png` then needs the zlib
+    /// stream to end.
     total: usize,
+    /// The bytes of all the rows there are.
+    rows_total: usize,
+    /// The zlib stream has ended.
+    ended: bool,
     rows: Rows,
 }
 
 impl ImageData {
     fn new(info: &png::Info) -> ImageData {
         let rows = Rows::of(info);
-        let total = rows.total();
+        let (rows_total, total) = (rows.total(), rows.total() + rows.empty_lines);
         let region = UnfilterRegion { available: 0, filled: 0 };
-        ImageData { width: info.width, height: info.height, window: Vec::new(), region, base: 0, total, rows }
+        let (width, height) = (info.width, info.height);
+        ImageData { width, height, window: Vec::new(), region, base: 0, total, rows_total, ended: false, rows }
     }
 
     fn produced(&self) -> usize {
         self.base + self.region.filled
     }
 
+    /// All that `decode_png` waits for has come: the stream's whole length,
+    /// or every row and the end of the zlib stream.
     fn complete(&self) -> bool {
-        self.produced() >= self.total
+        self.produced() >= self.total || (self.ended && self.produced() >= self.rows_total)
     }
 
     /// One call into the decoder with room for more image data, then the
@@ -121,6 +129,9 @@ impl ImageData {
     fn inflate(&mut self, decoder: &mut StreamingDecoder, input: &[u8]) -> Result<(usize, Decoded), ImageError> {
         self.make_room();
         let got = decoder.update(input, Some(&mut self.region.as_buf(&mut self.window))).map_err(corrupt)?;
+        // The crate marks the whole window free to reuse once the stream has ended.
+        let UnfilterRegion { available, filled } = self.region;
+        self.ended |= filled > 0 && available == filled;
         self.check_rows()?;
         Ok(got)
     }
@@ -163,6 +174,8 @@ struct Rows {
     runs: Vec<(usize, usize)>,
     /// Where the next unchecked row starts, if any is left.
     next: Option<usize>,
+    /// Lines of Adam7 passes without columns: no bytes in the stream.
+    empty_lines: usize,
     run: usize,
     left: usize,
 }
@@ -172,18 +185,18 @@ impl Rows {
         let (w, h) = (info.width as usize, info.height as usize);
         let bits = info.color_type.samples() * info.bit_depth as usize;
         let row = |width: usize| 1 + (width * bits).div_ceil(8);
-        let runs: Vec<(usize, usize)> = if info.interlaced {
-            ADAM7
+        let passes: Vec<(usize, usize)> = match info.interlaced {
+            true => ADAM7
                 .iter()
                 .map(|&(x0, dx, y0, dy)| (w.saturating_sub(x0).div_ceil(dx), h.saturating_sub(y0).div_ceil(dy)))
-                .filter(|&(pw, ph)| pw > 0 && ph > 0)
-                .map(|(pw, ph)| (row(pw), ph))
-                .collect()
-        } else {
-            vec![(row(w), h)]
+                .collect(),
+            false => vec![(w, h)],
         };
+        let empty_lines = passes.iter().filter(|&&(pw, _)| pw == 0).map(|&(_, ph)| ph).sum();
+        let runs: Vec<(usize, usize)> =
+            passes.into_iter().filter(|&(pw, ph)| pw > 0 && ph > 0).map(|(pw, ph)| (row(pw), ph)).collect();
         let left = runs.first().map_or(0, |&(_, n)| n);
-        Rows { next: (left > 0).then_some(0), runs, run: 0, left }
+        Rows { next: (left > 0).then_some(0), empty_lines, runs, run: 0, left }
     }
 
     fn total(&self) -> usize {
@@ -213,8 +226,8 @@ const ADAM7: [(usize, usize, usize, usize); 7] =
 
 #[cfg(test)]
 mod tests {
-    use super::super::decode_png;
     use super::super::test_png::{chunk, shapes, ENCODINGS};
+    use super::super::{decode_png, MAX_FILE, SIGNATURE};
     use super::*;
 
     /// `check_png` accepts `png`, as `decode_png` does, with the same header.
@@ -312,6 +325,12 @@ mod tests {
     #[test]
     fn not_png_and_too_large() {
         assert_eq!(check_png(b"GIF89a"), Err(ImageError::NotPng));
+        // Larger than a websocket message can carry: refused both ways before anything is read.
+        let mut padded = scanqr_emulator::qr_png(&scanqr_emulator::whatsapp_payload(5));
+        padded.resize(MAX_FILE + 1, 0);
+        for got in [check_png(&padded).err(), decode_png(&padded).err()] {
+            assert_eq!(got, Some(ImageError::FileTooLarge { bytes: MAX_FILE + 1 }));
+        }
         let mut huge = SIGNATURE.to_vec();
         let ihdr = [&4096u32.to_be_bytes()[..], &16u32.to_be_bytes(), &[8, 0, 0, 0, 0]].concat();
         chunk(&mut huge, b"IHDR", &ihdr);
@@ -350,15 +369,13 @@ mod tests {
         let at = bad_crc.len() - 1;
         bad_crc[at] ^= 1;
         let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
-        for (w, h) in [(1, 1), (2, 2), (3, 1), (1, 3), (5, 9), (9, 5)] {
-            cases.push((
-                format!("adam7 {w}x{h}"),
-                file(&[
-                    (b"IHDR", ihdr(w, h, 8, 0, 1)),
-                    (b"IDAT", zlib(&adam7(w as usize, h as usize))),
-                    (b"IEND", vec![]),
-                ]),
-            ));
+        for (w, h) in [(1, 1), (2, 2), (3, 1), (1, 3), (4, 9), (1, 300), (5, 9), (9, 5)] {
+            let stream = zlib(&adam7(w as usize, h as usize));
+            let unended = stream[..stream.len() - 4].to_vec();
+            for (how, data) in [("", stream), (", no adler32", unended)] {
+                let png = file(&[(b"IHDR", ihdr(w, h, 8, 0, 1)), (b"IDAT", data), (b"IEND", vec![])]);
+                cases.push((format!("adam7 {w}x{h}{how}"), png));
+            }
         }
         cases.extend([
             (

@@ -1,7 +1,7 @@
 //! The whole picture to luminance, row by row, through the png crate's reader.
 
 use super::luma::to_luma;
-use super::{before_data, corrupt, header, Gray, ImageError, DECODER_LIMIT_BYTES, SIGNATURE};
+use super::{before_data, corrupt, file, header, Gray, ImageError, DECODER_LIMIT_BYTES};
 use std::io::Cursor;
 
 /// Decode a complete PNG into luminance, alpha composited over white.
@@ -42,9 +42,7 @@ type Reader<'a> = png::Reader<Cursor<&'a [u8]>>;
 /// A reader positioned at the first pixel row, once the header, the size
 /// limit and the palette have been checked.
 pub(super) fn open(bytes: &[u8]) -> Result<Reader<'_>, ImageError> {
-    if bytes.len() < SIGNATURE.len() || bytes.get(..SIGNATURE.len()) != Some(&SIGNATURE[..]) {
-        return Err(ImageError::NotPng);
-    }
+    file(bytes)?;
     let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: DECODER_LIMIT_BYTES });
     // Metadata we never use: skip it, so compressed text cannot inflate.
     decoder.set_ignore_text_chunk(true);
@@ -112,6 +110,7 @@ fn read_adam7(reader: &mut Reader<'_>, channels: usize, w: usize, h: usize) -> R
 mod tests {
     use super::super::luma::to_luma_exact;
     use super::super::test_png::{shapes, ENCODINGS};
+    use super::super::SIGNATURE;
     use super::*;
 
     #[test]

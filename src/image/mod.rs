@@ -57,6 +57,7 @@ impl Gray {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageError {
     NotPng,
+    FileTooLarge { bytes: usize },
     TooLarge { width: u32, height: u32 },
     Corrupt(String),
 }
@@ -65,6 +66,9 @@ impl std::fmt::Display for ImageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ImageError::NotPng => write!(f, "not a PNG image"),
+            ImageError::FileTooLarge { bytes } => {
+                write!(f, "PNG of {bytes} bytes is over the {} KiB limit", MAX_FILE >> 10)
+            }
             ImageError::TooLarge { width, height } => {
                 write!(f, "PNG of {width}x{height} pixels is over the {MAX_SIDE}x{MAX_SIDE} limit")
             }
@@ -79,6 +83,22 @@ const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
 
 fn corrupt(e: png::DecodingError) -> ImageError {
     ImageError::Corrupt(e.to_string())
+}
+
+/// The largest file accepted: what fits in a websocket message of
+/// `net::MAX_MESSAGE` (1 MiB) as base64. Checked first, both ways, so
+/// that no chunk can reach the decoder's own memory limit.
+pub const MAX_FILE: usize = 768 * 1024;
+
+/// The first rules, both ways through a picture: its size and signature.
+fn file(bytes: &[u8]) -> Result<(), ImageError> {
+    if bytes.len() > MAX_FILE {
+        return Err(ImageError::FileTooLarge { bytes: bytes.len() });
+    }
+    if !bytes.starts_with(&SIGNATURE) {
+        return Err(ImageError::NotPng);
+    }
+    Ok(())
 }
 
 /// The header's rules, both ways through a picture: checked as soon as

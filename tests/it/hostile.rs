@@ -3,6 +3,7 @@
 //! without bound. Each test checks the exit code, the last event, the scratch
 //! directory and (through `finish`) that the token is nowhere in the output.
 
+use crate::qr_fixtures::deflated_png;
 use crate::support::*;
 use serde_json::json;
 use std::io::{Read, Write};
@@ -526,7 +527,11 @@ fn the_largest_pictures_are_checked_and_decoded_in_under_32_mib() {
     let white = white_row.repeat(side as usize);
     let adam7 = adam7_white(side as usize);
     let extra = vec![0u8; 64 << 20];
-    let pictures = [png_of(side, 16, 6, 0, &white), png_of(side, 16, 6, 1, &adam7), png_of(16, 8, 0, 0, &extra)];
+    let pictures = [
+        deflated_png(side, side, 16, 6, 0, &white),
+        deflated_png(side, side, 16, 6, 1, &adam7),
+        deflated_png(16, 16, 8, 0, 0, &extra),
+    ];
     let srv = Server::ws(move |_, ws| {
         for png in &pictures {
             send_qr(ws, png);
@@ -569,16 +574,6 @@ fn adam7_white(side: usize) -> Vec<u8> {
         }
     }
     raw
-}
-
-/// A PNG of `raw` image data (filter bytes included), deflated.
-fn png_of(side: u32, depth: u8, color: u8, interlace: u8, raw: &[u8]) -> Vec<u8> {
-    use crate::qr_fixtures::{chunk, ihdr, SIGNATURE};
-    let mut png = SIGNATURE.to_vec();
-    png.extend(ihdr(side, side, depth, color, interlace));
-    png.extend(chunk(b"IDAT", &miniz_oxide::deflate::compress_to_vec_zlib(raw, 1)));
-    png.extend(chunk(b"IEND", &[]));
-    png
 }
 
 // ---------------------------------------------------------------- files

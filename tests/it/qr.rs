@@ -228,7 +228,7 @@ fn gray_png(w: u32, h: u32, f: impl Fn(u32, u32) -> u8) -> Vec<u8> {
             data.push(f(x, y));
         }
     }
-    fx::raw_png(w, h, 8, 0, 0, None, None, &data)
+    fx::deflated_png(w, h, 8, 0, 0, &data)
 }
 
 #[test]

@@ -544,6 +544,16 @@ pub fn raw_png(
     out
 }
 
+/// A PNG of `raw` image data (filter bytes included), deflated: for
+/// pictures whose stored form would be over the size limit.
+pub fn deflated_png(w: u32, h: u32, depth: u8, color: u8, interlace: u8, raw: &[u8]) -> Vec<u8> {
+    let mut out = SIGNATURE.to_vec();
+    out.extend(ihdr(w, h, depth, color, interlace));
+    out.extend(chunk(b"IDAT", &miniz_oxide::deflate::compress_to_vec_zlib(raw, 1)));
+    out.extend(chunk(b"IEND", &[]));
+    out
+}
+
 // ------------------------------------------------------------ payloads
 
 /// The emulator's generator and pairing string: one copy for tests, bench and emulator.
