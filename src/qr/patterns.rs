@@ -31,19 +31,25 @@ pub(super) fn function_modules(n: usize, version: usize) -> Vec<bool> {
         fill(far.saturating_sub(3), 0, far, 6);
         fill(0, far.saturating_sub(3), 6, far);
     }
-    let centres = alignment_centres(version);
-    let last = centres.len().saturating_sub(1);
-    for (a, &y) in centres.iter().enumerate() {
-        for (b, &x) in centres.iter().enumerate() {
-            // No alignment pattern where a finder is.
-            if (a == 0 && (b == 0 || b == last)) || (a == last && b == 0) {
-                continue;
-            }
-            let (x, y) = (usize::from(x), usize::from(y));
-            fill(x - 2, y - 2, x + 3, y + 3);
-        }
+    for (x, y) in alignment_patterns(version) {
+        fill(x - 2, y - 2, x + 3, y + 3);
     }
     function
+}
+
+/// The centres (x, y) of the alignment patterns of `version`: every pair of
+/// the table's coordinates but where a finder is.
+fn alignment_patterns(version: usize) -> impl Iterator<Item = (usize, usize)> {
+    let centres = alignment_centres(version);
+    let last = centres.len().saturating_sub(1);
+    let finder = move |a: usize, b: usize| (a == 0 && (b == 0 || b == last)) || (a == last && b == 0);
+    centres.iter().enumerate().flat_map(move |(a, &y)| {
+        centres
+            .iter()
+            .enumerate()
+            .filter(move |&(b, _)| !finder(a, b))
+            .map(move |(_, &x)| (usize::from(x), usize::from(y)))
+    })
 }
 
 /// Where the bits of the two copies of the format information sit, as
@@ -103,17 +109,10 @@ pub(super) fn redraw(m: &mut Modules, format: Format) {
         set(k, 6, k % 2 == 0);
         set(6, k, k % 2 == 0);
     }
-    let centres = alignment_centres(version);
-    let last = centres.len().saturating_sub(1);
-    for (a, &cy) in centres.iter().enumerate() {
-        for (b, &cx) in centres.iter().enumerate() {
-            if (a == 0 && (b == 0 || b == last)) || (a == last && b == 0) {
-                continue;
-            }
-            for (x, y) in (0..5).flat_map(|y| (0..5).map(move |x| (x, y))) {
-                let ring = x.min(y).min(4 - x).min(4 - y);
-                set(usize::from(cx) + x - 2, usize::from(cy) + y - 2, ring != 1);
-            }
+    for (cx, cy) in alignment_patterns(version) {
+        for (x, y) in (0..5).flat_map(|y| (0..5).map(move |x| (x, y))) {
+            let ring = x.min(y).min(4 - x).min(4 - y);
+            set(cx + x - 2, cy + y - 2, ring != 1);
         }
     }
     set(8, n.saturating_sub(8), true);
