@@ -56,9 +56,6 @@ pub fn check_png(bytes: &[u8]) -> Result<Header, ImageError> {
             Decoded::ChunkBegin(_, chunk::IDAT) => {
                 if let Some(info) = decoder.info() {
                     before_data(info)?;
-                    if info.color_type == png::ColorType::Indexed && info.palette.is_none() {
-                        return Err(ImageError::Corrupt("Missing palette of indexed image.".into()));
-                    }
                 }
             }
             Decoded::ImageDataFlushed if !image.as_ref().is_some_and(ImageData::complete) => {
@@ -66,7 +63,7 @@ pub fn check_png(bytes: &[u8]) -> Result<Header, ImageError> {
             }
             Decoded::ChunkComplete(chunk::IEND) => {
                 return match image {
-                    Some(data) if data.complete() => Ok(Header { width: data.width, height: data.height }),
+                    Some(data) if data.complete() => Ok(data.header),
                     _ => Err(ImageError::Corrupt("IDAT or fdAT chunk is missing.".into())),
                 };
             }
@@ -87,8 +84,7 @@ const STEP: usize = 32 * 1024;
 /// The image data, inflated into a window of at most `2 * LOOKBACK + STEP`
 /// bytes, and where the next row's filter type falls in it.
 struct ImageData {
-    width: u32,
-    height: u32,
+    header: Header,
     window: Vec<u8>,
     region: UnfilterRegion,
     /// The stream offset of `window[0]`.
@@ -110,8 +106,8 @@ impl ImageData {
         let rows = Rows::of(info);
         let (rows_total, total) = (rows.total(), rows.total() + rows.empty_lines);
         let region = UnfilterRegion { available: 0, filled: 0 };
-        let (width, height) = (info.width, info.height);
-        ImageData { width, height, window: Vec::new(), region, base: 0, total, rows_total, ended: false, rows }
+        let header = Header { width: info.width, height: info.height };
+        ImageData { header, window: Vec::new(), region, base: 0, total, rows_total, ended: false, rows }
     }
 
     fn produced(&self) -> usize {

@@ -85,10 +85,10 @@ fn corrupt(e: png::DecodingError) -> ImageError {
     ImageError::Corrupt(e.to_string())
 }
 
-/// The largest file accepted: what fits in a websocket message of
-/// `net::MAX_MESSAGE` (1 MiB) as base64. Checked first, both ways, so
-/// that no chunk can reach the decoder's own memory limit.
-pub const MAX_FILE: usize = 768 * 1024;
+/// The largest file accepted: what a websocket message of
+/// `net::MAX_MESSAGE` (1 MiB) carries as base64, 768 KiB. Checked first,
+/// both ways, so that no chunk can reach the decoder's own memory limit.
+pub const MAX_FILE: usize = crate::net::MAX_MESSAGE / 4 * 3;
 
 /// The first rules, both ways through a picture: its size and signature.
 fn file(bytes: &[u8]) -> Result<(), ImageError> {
@@ -115,6 +115,10 @@ fn header(width: u32, height: u32) -> Result<(), ImageError> {
 
 /// What must hold of the chunks before the image data, both ways.
 fn before_data(info: &png::Info) -> Result<(), ImageError> {
+    // The png crate's reader says so at the first row; the check has no rows.
+    if info.color_type == png::ColorType::Indexed && info.palette.is_none() {
+        return Err(ImageError::Corrupt("Missing palette of indexed image.".into()));
+    }
     // The png crate panics expanding a palette of partial entries (found by fuzzing).
     if info.palette.as_ref().is_some_and(|p| p.len() % 3 != 0) {
         return Err(ImageError::Corrupt("palette length is not a multiple of 3".into()));
