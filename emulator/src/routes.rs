@@ -35,6 +35,14 @@ const METHODS: [(&str, Method, &str); 6] = [
     ("reboot", Method::Reboot, "GET"),
 ];
 
+/// Answer a request refused from its head, once its body is read: closing
+/// with the body unread would reset the connection, and a client still
+/// sending it could lose the answer.
+fn refuse(mut conn: Conn, request: &Request, rest: Vec<u8>, answer: impl FnOnce(&mut Conn) -> std::io::Result<()>) {
+    let _ = http::read_body(&mut conn, request, rest);
+    let _ = answer(&mut conn);
+}
+
 /// `(instance id, method, verb, token)` of an API path.
 fn parse_path(path: &str) -> Option<(&str, Method, &'static str, &str)> {
     let segments: Vec<&str> = path.trim_start_matches('/').trim_end_matches('/').split('/').collect();
@@ -46,16 +54,14 @@ fn parse_path(path: &str) -> Option<(&str, Method, &'static str, &str)> {
 
 pub(crate) fn route(mut conn: Conn, request: &Request, rest: Vec<u8>, shared: &Shared) {
     let Some((id, method, verb, token)) = parse_path(&request.path) else {
-        let _ = http::respond(&mut conn, 404, r#"{"error":"not found"}"#);
-        return;
+        return refuse(conn, request, rest, |c| http::respond(c, 404, r#"{"error":"not found"}"#));
     };
     if id != shared.options.instance || token != shared.options.token {
-        let _ = http::respond(&mut conn, 401, r#"{"error":"Unauthorized: wrong idInstance or apiTokenInstance"}"#);
-        return;
+        let unauthorized = r#"{"error":"Unauthorized: wrong idInstance or apiTokenInstance"}"#;
+        return refuse(conn, request, rest, |c| http::respond(c, 401, unauthorized));
     }
     if request.method != verb {
-        let _ = http::method_not_allowed(&mut conn, verb);
-        return;
+        return refuse(conn, request, rest, |c| http::method_not_allowed(c, verb));
     }
     let (status, body) = match method {
         Method::ScanQrCode => return upgrade(conn, request, rest, shared),
